@@ -1,0 +1,48 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Config } from './config/index.ts'
+import type { Database } from './db/index.ts'
+import { registerErrorHandling } from './http/error-handler.ts'
+import { registerExternalPlugins } from './http/plugins.ts'
+import requestContext from './http/request-context.plugin.ts'
+import { generateRequestId } from './http/request-id.ts'
+import { healthRoutes } from './observability/health.routes.ts'
+import type { RedisLike } from './observability/health.service.ts'
+import type { Logger } from './observability/logger.ts'
+import { createLogger } from './observability/logger.ts'
+import { version } from './version.ts'
+
+export interface AppDeps {
+  config: Config
+  db: Database
+  redis?: RedisLike
+  logger?: Logger
+  /** Shutdown flips this so /health/ready answers 503 while connections drain. */
+  isShuttingDown?: () => boolean
+}
+
+export type App = FastifyInstance
+
+/** Builds the HTTP app: external plugins → app plugins → routes. Never listens (see main.ts). */
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const { config } = deps
+  const app = Fastify({
+    loggerInstance: (deps.logger ?? createLogger(config)) as FastifyBaseLogger,
+    genReqId: generateRequestId,
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.NODE_ENV === 'production' ? 'loopback, linklocal, uniquelocal' : true,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+  registerErrorHandling(app)
+  await registerExternalPlugins(app, config, version)
+  await app.register(requestContext)
+
+  await app.register(healthRoutes, { db: deps.db, redis: deps.redis, version, isShuttingDown: deps.isShuttingDown ?? (() => false) })
+  return app as unknown as App
+}

@@ -1,0 +1,40 @@
+// `tenantry <command>`: parse arguments, call a service, print. No SQL here.
+import { ConfigError } from '../config/index.ts'
+import { MigrationError } from '../db/index.ts'
+import { migrateCommand, UsageError } from './commands/migrate.command.ts'
+import { seedCommand } from './commands/seed.command.ts'
+
+const USAGE = `usage: tenantry <command>
+
+  start                          start the server (same as npm start)
+  migrate [up|down|status]       apply, revert (--steps N, default 1) or list migrations
+  seed                           seed the 24 permissions, 4 system roles and the default tenant
+`
+
+async function run(argv: string[]): Promise<void> {
+  const [command, ...args] = argv
+  switch (command) {
+    case 'start':
+      await import('../main.ts')
+      return
+    case 'migrate':
+      return migrateCommand(args)
+    case 'seed':
+      return seedCommand()
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(USAGE)
+      return
+    default:
+      throw new UsageError(`unknown command ${command}`)
+  }
+}
+
+run(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`)
+  else if (error instanceof UsageError) process.stderr.write(`${error.message}\n\n${USAGE}`)
+  else if (error instanceof MigrationError) process.stderr.write(`migration failed: ${error.message}\n`)
+  else process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,68 @@
+// Every environment variable Tenantry reads, in one table: its parser, its default and a
+// one-line description. load-config.ts parses against this table; .env.example is checked
+// against it by a test, so the two cannot drift apart.
+import * as p from './parsers.ts'
+
+export type NodeEnv = 'development' | 'test' | 'production'
+
+interface VarSpec<T> {
+  parse: p.Parser<T>
+  /** Raw default (run through `parse`), possibly depending on NODE_ENV; undefined = unset. */
+  default?: string | ((nodeEnv: NodeEnv) => string | undefined)
+  doc: string
+  /** Older names accepted for the same setting. */
+  aliases?: string[]
+  /** Never printed (config dumps, errors show only the name). */
+  secret?: boolean
+}
+
+const withDefault = <T>(spec: VarSpec<T> & { default: NonNullable<VarSpec<T>['default']> }) => ({ ...spec, required: true as const })
+const optional = <T>(spec: VarSpec<T>) => ({ ...spec, required: false as const })
+
+const inProduction = (yes: string, no: string) => (env: NodeEnv) => (env === 'production' ? yes : no)
+
+export const configSchema = {
+  NODE_ENV: withDefault({ parse: p.oneOf('development', 'test', 'production'), default: 'development', doc: 'development | test | production (production refuses weak secrets)' }),
+  PORT: withDefault({ parse: p.integer(0, 65535), default: '3001', doc: 'HTTP port' }),
+  HOST: withDefault({ parse: p.text, default: '0.0.0.0', doc: 'interface to listen on' }),
+  DATA_DIR: withDefault({ parse: p.text, default: './data', doc: 'where the embedded database and the generated dev SUPER_ADMIN_KEY live' }),
+  DATABASE_URL: optional({ parse: p.databaseUrl, doc: 'PostgreSQL URL of the schema owner (runs migrations); unset = embedded PGlite in DATA_DIR; memory:// for tests', secret: true }),
+  DATABASE_APP_URL: optional({ parse: p.databaseUrl, doc: 'optional URL that logs in as DATABASE_APP_ROLE for request traffic (saves a SET ROLE per transaction)', secret: true }),
+  DATABASE_APP_ROLE: withDefault({ parse: p.sqlIdentifier, default: 'tenantry_app', doc: 'request-traffic role: not superuser, NOBYPASSRLS, owns nothing (created by migrations)' }),
+  DATABASE_POOL_MAX: withDefault({ parse: p.integer(1, 1000), default: '20', doc: 'connections per PostgreSQL pool' }),
+  JWT_SECRET: optional({ parse: p.text, doc: 'HS256 signing secret, at least 32 characters (required in production)', secret: true }),
+  JWT_EXPIRY: withDefault({ parse: p.duration, default: '24h', doc: 'token lifetime (capped by the tenant session timeout)' }),
+  SUPER_ADMIN_KEY: optional({ parse: p.text, doc: 'platform operator key (Bearer); generated into DATA_DIR on first dev start', secret: true }),
+  REQUIRE_TENANT: withDefault({ parse: p.boolean, default: inProduction('true', 'false'), aliases: ['TENANT_ISOLATION_STRICT'], doc: 'a tenant-scoped request without a tenant is 403 tenant_required (true in production)' }),
+  ALLOW_DEFAULT_TENANT: withDefault({ parse: p.boolean, default: inProduction('false', 'true'), doc: 'fall back to the default tenant when none is named (never with REQUIRE_TENANT in production)' }),
+  DEFAULT_TENANT_ID: withDefault({ parse: p.uuid, default: '00000000-0000-4000-8000-000000000001', doc: 'id of the seeded default tenant' }),
+  TENANT_HEADER: withDefault({ parse: p.text, default: 'X-Tenant-ID', doc: 'header that names the tenant (uuid or slug)' }),
+  TENANT_SUBDOMAIN_ENABLED: withDefault({ parse: p.boolean, default: 'false', doc: 'resolve the tenant from <slug>.BASE_DOMAIN' }),
+  BASE_DOMAIN: optional({ parse: p.text, doc: 'base domain for subdomain resolution, e.g. tenantry.example.com' }),
+  TENANT_QUERY_PARAM_ENABLED: withDefault({ parse: p.boolean, default: 'false', doc: 'resolve the tenant from ?tenant=' }),
+  SIGNUP_ENABLED: withDefault({ parse: p.boolean, default: 'false', doc: 'allow POST /api/v1/auth/register-organization' }),
+  RBAC_AUDIT_LOGGING: withDefault({ parse: p.boolean, default: 'true', doc: 'write permission decisions (denials) to rbac_audit_log' }),
+  RBAC_METRICS_ENABLED: withDefault({ parse: p.boolean, default: 'true', doc: 'count denials in rbac_denied_total' }),
+  WEBHOOK_DISPATCHER_ENABLED: withDefault({ parse: p.boolean, default: 'true', doc: 'run the webhook dispatcher inside the server process' }),
+  WEBHOOK_RETRY_DELAYS: withDefault({ parse: p.integerList(0, 86_400_000), default: '1000,5000,25000', doc: 'milliseconds before each retry, comma-separated' }),
+  WEBHOOK_MAX_RETRIES: withDefault({ parse: p.integer(0, 100), default: '3', doc: 'retries after the first attempt before dead-lettering' }),
+  WEBHOOK_TIMEOUT_MS: withDefault({ parse: p.integer(100, 300_000), default: '30000', doc: 'per-attempt timeout' }),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: withDefault({ parse: p.boolean, default: inProduction('false', 'true'), doc: 'allow webhook URLs on private/loopback addresses (false in production)' }),
+  REDIS_URL: optional({ parse: p.text, doc: 'redis://host:port; unset = caches, limits and signals stay in-process', secret: true }),
+  PROMETHEUS_METRICS_ENABLED: withDefault({ parse: p.boolean, default: 'true', doc: 'serve GET /metrics' }),
+  METRICS_TENANT_LABEL_LIMIT: withDefault({ parse: p.integer(0, 10_000), default: '100', doc: 'tenants labelled by name in tenant_requests_total; the rest are "other"' }),
+  CORS_ORIGIN: withDefault({ parse: p.corsOrigin, default: inProduction('false', '*'), doc: 'allowed browser origins: comma-separated list, * or false' }),
+  RATE_LIMIT_WINDOW_MS: withDefault({ parse: p.integer(1000, 86_400_000), default: '60000', doc: 'rate-limit window' }),
+  RATE_LIMIT_MAX_REQUESTS: withDefault({ parse: p.integer(1, 10_000_000), default: '1000', doc: 'requests per window per tenant unless the plan says otherwise' }),
+  MASTER_KEY: optional({ parse: p.base64Key32, doc: '32 bytes base64; wraps per-tenant data keys of encrypted configuration', secret: true }),
+  AUDIT_RETENTION_DAYS: withDefault({ parse: p.integer(90, 36_500), default: '365', doc: 'days audit entries are kept (never below 90)' }),
+  BODY_LIMIT_BYTES: withDefault({ parse: p.integer(1024, 100 * 1024 * 1024), default: '1048576', doc: 'largest accepted request body' }),
+  LOG_LEVEL: withDefault({ parse: p.oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), default: inProduction('info', 'info'), doc: 'pino log level' }),
+  LOG_FORMAT: withDefault({ parse: p.oneOf('json', 'pretty'), default: 'json', doc: 'json (default) or pretty for humans' }),
+} as const
+
+type Schema = typeof configSchema
+type ValueOf<S> = S extends { parse: p.Parser<infer T>; required: true } ? T : S extends { parse: p.Parser<infer T> } ? T | undefined : never
+
+/** The parsed, frozen configuration. Keys are the environment variable names. */
+export type Config = { readonly [K in keyof Schema]: ValueOf<Schema[K]> }

@@ -1,0 +1,110 @@
+// Small, strict parsers for environment values. Each returns the typed value or throws a
+// ConfigValueError whose message says what was expected; the loader collects them all.
+
+export class ConfigValueError extends Error {}
+
+export type Parser<T> = (raw: string) => T
+
+export const text: Parser<string> = (raw) => raw
+
+export function integer(min: number, max: number): Parser<number> {
+  return (raw) => {
+    if (!/^-?\d+$/.test(raw.trim())) throw new ConfigValueError(`expected an integer between ${min} and ${max}`)
+    const value = Number(raw)
+    if (value < min || value > max) throw new ConfigValueError(`expected an integer between ${min} and ${max}`)
+    return value
+  }
+}
+
+export const boolean: Parser<boolean> = (raw) => {
+  const value = raw.trim().toLowerCase()
+  if (['true', '1', 'yes', 'on'].includes(value)) return true
+  if (['false', '0', 'no', 'off'].includes(value)) return false
+  throw new ConfigValueError('expected true or false')
+}
+
+export function oneOf<const T extends string>(...choices: T[]): Parser<T> {
+  return (raw) => {
+    if ((choices as string[]).includes(raw)) return raw as T
+    throw new ConfigValueError(`expected one of ${choices.join(', ')}`)
+  }
+}
+
+export function integerList(min: number, max: number): Parser<number[]> {
+  const one = integer(min, max)
+  return (raw) => {
+    const parts = raw.split(',').map((part) => part.trim())
+    if (parts.length === 0 || parts.some((part) => part === '')) {
+      throw new ConfigValueError(`expected a comma-separated list of integers between ${min} and ${max}`)
+    }
+    try {
+      return parts.map(one)
+    } catch {
+      throw new ConfigValueError(`expected a comma-separated list of integers between ${min} and ${max}`)
+    }
+  }
+}
+
+/** A PostgreSQL URL, or `memory://` for an in-memory embedded database. */
+export const databaseUrl: Parser<string> = (raw) => {
+  if (raw === 'memory://') return raw
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigValueError('expected postgres://user@host:port/database or memory://')
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigValueError('expected postgres://user@host:port/database or memory://')
+  }
+  return raw
+}
+
+/** A PostgreSQL role name we can safely splice into DDL (roles cannot be bound as parameters). */
+export const sqlIdentifier: Parser<string> = (raw) => {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(raw)) {
+    throw new ConfigValueError('expected a lowercase SQL identifier (letters, digits, underscore; at most 63)')
+  }
+  return raw
+}
+
+export const uuid: Parser<string> = (raw) => {
+  const value = raw.trim().toLowerCase()
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value)) {
+    throw new ConfigValueError('expected a UUID')
+  }
+  return value
+}
+
+/** 32 random bytes, base64: the key-encryption key of per-tenant data keys. */
+export const base64Key32: Parser<Buffer> = (raw) => {
+  const bytes = Buffer.from(raw, 'base64')
+  if (bytes.length !== 32 || bytes.toString('base64').replace(/=+$/, '') !== raw.trim().replace(/=+$/, '')) {
+    throw new ConfigValueError('expected 32 bytes encoded as base64 (openssl rand -base64 32)')
+  }
+  return bytes
+}
+
+export const duration: Parser<string> = (raw) => {
+  if (!/^\d+\s*(s|m|h|d)$/.test(raw.trim())) throw new ConfigValueError('expected a duration such as 15m, 24h or 7d')
+  return raw.trim()
+}
+
+export const corsOrigin: Parser<string[] | true | false> = (raw) => {
+  const value = raw.trim()
+  if (value === '*') return true
+  if (value === '' || value === 'false') return false
+  const origins = value.split(',').map((origin) => origin.trim())
+  for (const origin of origins) {
+    let url: URL
+    try {
+      url = new URL(origin)
+    } catch {
+      throw new ConfigValueError('expected *, false, or a comma-separated list of origins like https://app.example.com')
+    }
+    if (url.origin !== origin) {
+      throw new ConfigValueError('expected *, false, or a comma-separated list of origins like https://app.example.com')
+    }
+  }
+  return origins
+}

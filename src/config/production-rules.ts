@@ -1,0 +1,22 @@
+import type { Config } from './config.schema.ts'
+
+/**
+ * What NODE_ENV=production refuses to start with, each as one line saying what to set.
+ * The database-role rule needs a live connection and lives in db/app-role-check.ts.
+ */
+export function productionRefusals(config: Config): string[] {
+  if (config.NODE_ENV !== 'production') return []
+  const refusals: string[] = []
+  if (!config.JWT_SECRET || config.JWT_SECRET.length < 32) {
+    refusals.push('JWT_SECRET: must be set to at least 32 characters in production (openssl rand -base64 48)')
+  }
+  if (!config.SUPER_ADMIN_KEY) {
+    refusals.push('SUPER_ADMIN_KEY: must be set in production (openssl rand -hex 32)')
+  } else if (config.SUPER_ADMIN_KEY.length < 32) {
+    refusals.push('SUPER_ADMIN_KEY: must be at least 32 characters in production (openssl rand -hex 32)')
+  }
+  if (config.ALLOW_DEFAULT_TENANT && config.REQUIRE_TENANT) {
+    refusals.push('ALLOW_DEFAULT_TENANT: cannot be true together with REQUIRE_TENANT=true in production; set ALLOW_DEFAULT_TENANT=false')
+  }
+  return refusals
+}

@@ -1,0 +1,10 @@
+export {
+  runWithContext,
+  runWithTenant,
+  tryGetContext,
+  getContext,
+  currentTenantId,
+  TenantContextError,
+  type Actor,
+  type RequestContext,
+} from './request-context.ts'

@@ -1,0 +1,33 @@
+import type { OwnerSession, Queryable, QueryResult } from './queryable.ts'
+
+export type { OwnerSession, Queryable, QueryResult } from './queryable.ts'
+
+export interface PoolStats {
+  total: number
+  idle: number
+  waiting: number
+}
+
+/**
+ * One interface over PostgreSQL (pg) and PGlite. Request traffic goes only through the first
+ * three methods, which always run as DATABASE_APP_ROLE (RLS applies) with the tenant variable
+ * set transaction-locally; `owner` is for migrations, seeds and checks at start.
+ *
+ * Prefer the tenant-context wrappers in tenant-tx.ts / system-tx.ts to calling these directly.
+ */
+export interface Database {
+  readonly kind: 'postgres' | 'pglite'
+  readonly appRole: string
+  /** One transaction as the app role with app.current_tenant_id = tenantId. */
+  tenantTransaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>): Promise<T>
+  /** One statement as the app role in tenantId, in one round trip (an implicit transaction). */
+  tenantStatement<Row = Record<string, unknown>>(tenantId: string, text: string, params?: readonly unknown[]): Promise<QueryResult<Row>>
+  /** One transaction as the app role with no tenant: tenant-scoped tables show no rows. */
+  systemTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
+  /** A dedicated owner session (holds one connection for fn's duration). */
+  withOwnerSession<T>(fn: (session: OwnerSession) => Promise<T>): Promise<T>
+  /** Throws when the database does not answer within timeoutMs. */
+  ping(timeoutMs?: number): Promise<void>
+  poolStats(): PoolStats
+  close(): Promise<void>
+}

@@ -1,0 +1,27 @@
+import { mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { Config } from '../config/index.ts'
+import type { Database } from './database.ts'
+import { PgDatabase } from './pg/pg-database.ts'
+import { PgliteDatabase } from './pglite/pglite-database.ts'
+
+export interface OpenDatabaseOptions {
+  onPoolError: (error: Error) => void
+}
+
+/** PostgreSQL when DATABASE_URL names a server; otherwise PGlite in DATA_DIR (or memory://). */
+export async function openDatabase(config: Config, options: OpenDatabaseOptions): Promise<Database> {
+  const url = config.DATABASE_URL
+  if (url && url !== 'memory://') {
+    return new PgDatabase({
+      ownerUrl: url,
+      appUrl: config.DATABASE_APP_URL,
+      appRole: config.DATABASE_APP_ROLE,
+      poolMax: config.DATABASE_POOL_MAX,
+      onPoolError: options.onPoolError,
+    })
+  }
+  const dataDir = url === 'memory://' ? undefined : resolve(config.DATA_DIR, 'pglite')
+  if (dataDir) mkdirSync(dataDir, { recursive: true })
+  return PgliteDatabase.open({ dataDir, appRole: config.DATABASE_APP_ROLE })
+}

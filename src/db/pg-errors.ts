@@ -1,0 +1,53 @@
+import { AppError } from '../errors/index.ts'
+
+/** Messages for constraints a caller can violate, by constraint name (the one place they live). */
+const constraintMessages: Record<string, { code: 'already_exists' | 'validation_failed' | 'conflict'; message: string }> = {
+  tenants_slug_key: { code: 'already_exists', message: 'a tenant with this slug already exists' },
+  tenants_slug_format: { code: 'validation_failed', message: 'slug must be a DNS label: 3-63 lowercase letters, digits and inner hyphens' },
+  users_email_key: { code: 'already_exists', message: 'a user with this email already exists' },
+  inventory_items_tenant_id_item_code_key: { code: 'already_exists', message: 'an item with this item_code already exists' },
+}
+
+interface PgLikeError {
+  code?: unknown
+  constraint?: unknown
+  message?: unknown
+}
+
+/**
+ * Translates a PostgreSQL error into an AppError when it is the caller's fault (a constraint),
+ * or undefined when it is ours (a bug, an outage) and should surface as a 500/503.
+ */
+export function translateDatabaseError(error: unknown): AppError | undefined {
+  if (typeof error !== 'object' || error === null) return undefined
+  const { code, constraint } = error as PgLikeError
+  if (typeof code !== 'string') return undefined
+  const known = typeof constraint === 'string' ? constraintMessages[constraint] : undefined
+  if (known) return new AppError(known.code, known.message, { constraint }, { cause: error })
+  switch (code) {
+    case '23505':
+      return new AppError('already_exists', 'a record with these values already exists', undefined, { cause: error })
+    case '23503':
+      return new AppError('conflict', 'the record refers to, or is referred to by, another record', undefined, { cause: error })
+    case '23514':
+    case '23502':
+    case '22P02':
+    case '22001':
+    case '22003':
+      return new AppError('validation_failed', 'a value is out of range or malformed', undefined, { cause: error })
+    case '42501':
+      // Row-level security refused the row: never reveal whether the other tenant's row exists.
+      return new AppError('forbidden', 'the row is outside the current tenant', undefined, { cause: error })
+    case '40001':
+    case '40P01':
+      return new AppError('conflict', 'a concurrent change conflicted with this one; retry', undefined, { cause: error })
+    case '57P01':
+    case '57P03':
+    case '08006':
+    case '08003':
+    case '08001':
+      return new AppError('service_unavailable', 'the database is unavailable; retry shortly', undefined, { cause: error })
+    default:
+      return undefined
+  }
+}

@@ -1,0 +1,197 @@
+import pg from 'pg'
+import type { Database, OwnerSession, PoolStats, Queryable, QueryResult } from '../database.ts'
+import { assertTenantId, contextStatement, NO_TENANT } from '../context-statement.ts'
+import { runPipeline, type Step } from './pipelined-query.ts'
+import { statementName } from './statement-names.ts'
+
+export interface PgDatabaseOptions {
+  /** Schema owner: migrations, seeds, catalog checks. */
+  ownerUrl: string
+  /** Logs in as the app role; absent = request traffic uses the owner URL and switches role per transaction. */
+  appUrl?: string
+  appRole: string
+  poolMax: number
+  /** Called for connection errors that have no request to fail (e.g. the server restarted). */
+  onPoolError: (error: Error) => void
+}
+
+type PoolClient = pg.PoolClient
+
+const PING_SQL = 'select 1'
+
+/**
+ * PostgreSQL through pg. A tenant transaction costs one round trip for BEGIN + context + the
+ * first statement (pipelined before one Sync), one per further statement, and one for COMMIT;
+ * a tenant statement costs one round trip in all. See docs/decisions.md (driver choice).
+ */
+export class PgDatabase implements Database {
+  readonly kind = 'postgres' as const
+  readonly appRole: string
+  private readonly ownerPool: pg.Pool
+  private readonly appPool: pg.Pool
+  private readonly loggedInAsAppRole: boolean
+  private readonly onPoolError: (error: Error) => void
+
+  constructor(options: PgDatabaseOptions) {
+    this.appRole = options.appRole
+    this.onPoolError = options.onPoolError
+    this.loggedInAsAppRole = options.appUrl !== undefined
+    this.ownerPool = this.createPool(options.ownerUrl, options.appUrl ? 4 : options.poolMax)
+    this.appPool = options.appUrl ? this.createPool(options.appUrl, options.poolMax) : this.ownerPool
+  }
+
+  tenantTransaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    assertTenantId(tenantId)
+    return this.transaction(tenantId, fn)
+  }
+
+  async tenantStatement<Row>(tenantId: string, text: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
+    assertTenantId(tenantId)
+    const client = await this.checkout(this.appPool)
+    try {
+      // No BEGIN: the context statement and the query share the implicit transaction that
+      // lasts until Sync, so the transaction-local settings end with it.
+      const result = await runPipeline(client, [this.contextStep(tenantId), step(text, params)])
+      client.release()
+      return toResult<Row>(result)
+    } catch (error) {
+      client.release(isConnectionError(error) ? (error as Error) : undefined)
+      throw error
+    }
+  }
+
+  systemTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.transaction(NO_TENANT, fn)
+  }
+
+  async withOwnerSession<T>(fn: (session: OwnerSession) => Promise<T>): Promise<T> {
+    const client = await this.checkout(this.ownerPool)
+    let broken: Error | undefined
+    const session: OwnerSession = {
+      query: async <Row>(text: string, params: readonly unknown[] = []) => toResult<Row>(await client.query(text, params as unknown[])),
+      exec: async (script: string) => {
+        await client.query(script)
+      },
+    }
+    try {
+      return await fn(session)
+    } catch (error) {
+      if (isConnectionError(error)) broken = error as Error
+      throw error
+    } finally {
+      client.release(broken)
+    }
+  }
+
+  async ping(timeoutMs = 2000): Promise<void> {
+    const connecting = this.appPool.connect()
+    let client: PoolClient
+    try {
+      client = await withTimeout(connecting, timeoutMs, 'database did not answer')
+    } catch (error) {
+      // The connect may still succeed later: hand that connection back instead of leaking it.
+      connecting.then((late) => late.release(true), () => undefined)
+      throw error
+    }
+    try {
+      await withTimeout(client.query(PING_SQL), timeoutMs, 'database did not answer')
+      client.release()
+    } catch (error) {
+      client.release(error as Error)
+      throw error
+    }
+  }
+
+  poolStats(): PoolStats {
+    return { total: this.appPool.totalCount, idle: this.appPool.idleCount, waiting: this.appPool.waitingCount }
+  }
+
+  async close(): Promise<void> {
+    await this.appPool.end()
+    if (this.ownerPool !== this.appPool) await this.ownerPool.end()
+  }
+
+  private async transaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.checkout(this.appPool)
+    let begun = false
+    let finished = false
+    const tx: Queryable = {
+      query: async <Row>(text: string, params: readonly unknown[] = []) => {
+        if (finished) throw new Error('query on a finished transaction: keep queries inside the withTenant callback')
+        if (!begun) {
+          begun = true
+          // BEGIN, the context and the first statement travel together: one round trip.
+          return toResult<Row>(await runPipeline(client, [BEGIN, this.contextStep(tenantId), step(text, params)]))
+        }
+        return toResult<Row>(await client.query({ name: statementName(text), text, values: params as unknown[] }))
+      },
+    }
+    let broken: Error | undefined
+    try {
+      const value = await fn(tx)
+      finished = true
+      if (begun) await client.query('commit')
+      return value
+    } catch (error) {
+      finished = true
+      if (begun) await client.query('rollback').catch((rollbackError: Error) => (broken = rollbackError))
+      if (isConnectionError(error)) broken = error as Error
+      throw error
+    } finally {
+      client.release(broken)
+    }
+  }
+
+  private contextStep(tenantId: string): Step {
+    const { text, values } = contextStatement(tenantId, this.appRole, this.loggedInAsAppRole)
+    return { name: statementName(text), text, values }
+  }
+
+  private createPool(connectionString: string, max: number): pg.Pool {
+    const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000 })
+    // An idle connection dropped by the server (restart, failover) must not crash the process.
+    pool.on('error', (error) => this.onPoolError(error))
+    return pool
+  }
+
+  /** Checks out a client with an error listener, so a connection lost mid-checkout is reported, not thrown. */
+  private async checkout(pool: pg.Pool): Promise<PoolClient> {
+    const client = await pool.connect()
+    const onError = (error: Error) => this.onPoolError(error)
+    client.on('error', onError)
+    const release = client.release.bind(client)
+    client.release = (destroy?: Error | boolean) => {
+      client.off('error', onError)
+      client.release = release
+      release(destroy)
+    }
+    return client
+  }
+}
+
+const BEGIN: Step = { name: statementName('begin'), text: 'begin', values: [] }
+
+function step(text: string, values: readonly unknown[]): Step {
+  return { name: statementName(text), text, values }
+}
+
+function toResult<Row>(result: { rows: unknown[]; rowCount: number | null }): QueryResult<Row> {
+  return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length }
+}
+
+/** Errors without an SQLSTATE came from the socket, not the server: the connection is unusable. */
+function isConnectionError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && !('code' in error && typeof (error as { code: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((error as { code: string }).code))
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms)
+  })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -1,0 +1,102 @@
+import { PGlite, type Transaction } from '@electric-sql/pglite'
+import type { Database, OwnerSession, PoolStats, Queryable, QueryResult } from '../database.ts'
+import { assertTenantId, contextStatement, NO_TENANT } from '../context-statement.ts'
+
+export interface PgliteDatabaseOptions {
+  /** A directory, or undefined for an in-memory database. */
+  dataDir: string | undefined
+  appRole: string
+  /** A dumpDataDir() snapshot to start from (tests clone a migrated database this way). */
+  loadDataDir?: Blob | File
+}
+
+/**
+ * The embedded database: PostgreSQL compiled to WebAssembly, one session in this process. PGlite
+ * serialises transactions itself, so a transaction holds "the connection" for its duration. It
+ * logs in as a superuser, so every request-traffic transaction switches to the app role.
+ */
+export class PgliteDatabase implements Database {
+  readonly kind = 'pglite' as const
+  private closed = false
+
+  private constructor(
+    private readonly pglite: PGlite,
+    readonly appRole: string,
+  ) {}
+
+  static async open(options: PgliteDatabaseOptions): Promise<PgliteDatabase> {
+    const pglite = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir })
+    return new PgliteDatabase(pglite, options.appRole)
+  }
+
+  tenantTransaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    assertTenantId(tenantId)
+    return this.transaction(tenantId, fn)
+  }
+
+  tenantStatement<Row>(tenantId: string, text: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
+    return this.tenantTransaction(tenantId, (tx) => tx.query<Row>(text, params))
+  }
+
+  systemTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.transaction(NO_TENANT, fn)
+  }
+
+  async withOwnerSession<T>(fn: (session: OwnerSession) => Promise<T>): Promise<T> {
+    this.assertOpen()
+    return fn({
+      query: async <Row>(text: string, params: readonly unknown[] = []) => toResult<Row>(await this.pglite.query<Row>(text, params as unknown[])),
+      exec: async (script: string) => {
+        await this.pglite.exec(script)
+      },
+    })
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen()
+    await this.pglite.query('select 1')
+  }
+
+  poolStats(): PoolStats {
+    return { total: 1, idle: 1, waiting: 0 }
+  }
+
+  /** A snapshot of the whole data directory (used to clone a migrated database in tests). */
+  dumpDataDir(): Promise<File | Blob> {
+    return this.pglite.dumpDataDir('none')
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.pglite.close()
+  }
+
+  private async transaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    this.assertOpen()
+    return this.pglite.transaction(async (pgTx: Transaction) => {
+      const { text, values } = contextStatement(tenantId, this.appRole, false)
+      await pgTx.query(text, values as unknown[])
+      let finished = false
+      const tx: Queryable = {
+        query: async <Row>(sql: string, params: readonly unknown[] = []) => {
+          if (finished) throw new Error('query on a finished transaction: keep queries inside the withTenant callback')
+          return toResult<Row>(await pgTx.query<Row>(sql, params as unknown[]))
+        },
+      }
+      try {
+        return await fn(tx)
+      } finally {
+        finished = true
+      }
+    })
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('database is closed')
+  }
+}
+
+function toResult<Row>(result: { rows: Row[]; affectedRows?: number }): QueryResult<Row> {
+  return { rows: result.rows, rowCount: result.affectedRows || result.rows.length }
+}

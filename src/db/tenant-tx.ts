@@ -1,0 +1,91 @@
+// The only way request and job code reaches tenant-scoped tables (DESIGN §5.1).
+//
+// CAUTION: this is where a tenant is trusted. The tenant comes from the AsyncLocalStorage
+// context that the request pipeline or runWithTenant set, never from an argument alone: an
+// explicit tenantId must match the context. Inside, the transaction runs as DATABASE_APP_ROLE
+// with app.current_tenant_id set transaction-locally, so RLS holds even if a query forgets
+// its tenant_id filter; repositories still filter on tx.tenantId explicitly.
+import { currentTenantId, runWithTenant, TenantContextError, type Actor } from '../context/index.ts'
+import type { Database, Queryable, QueryResult } from './database.ts'
+
+/** A transaction bound to one tenant; repositories filter on `tenantId` explicitly. */
+export interface TenantTx extends Queryable {
+  readonly tenantId: string
+}
+
+type TenantWork<T> = (tx: TenantTx) => Promise<T>
+
+/** Runs fn in one transaction in the context's tenant. Throws TenantContextError without one. */
+export function withTenant<T>(db: Database, fn: TenantWork<T>): Promise<T>
+export function withTenant<T>(db: Database, tenantId: string, fn: TenantWork<T>): Promise<T>
+export function withTenant<T>(db: Database, tenantOrFn: string | TenantWork<T>, maybeFn?: TenantWork<T>): Promise<T> {
+  const [tenantId, fn] = resolveArgs(tenantOrFn, maybeFn)
+  return db.tenantTransaction(tenantId, (tx) => fn(bind(tx, tenantId)))
+}
+
+/**
+ * Like withTenant for work that is exactly one statement (a read by id, a single update): the
+ * context and the statement share one round trip instead of BEGIN … COMMIT. A second statement
+ * inside fn is a programming error and throws.
+ */
+export function withTenantStatement<T>(db: Database, fn: TenantWork<T>): Promise<T> {
+  const [tenantId] = resolveArgs(fn, undefined)
+  let used = false
+  const tx: TenantTx = {
+    tenantId,
+    query<Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+      if (used) throw new Error('withTenantStatement runs one statement; use withTenant for more')
+      used = true
+      return db.tenantStatement<Row>(tenantId, text, params)
+    },
+  }
+  return fn(tx)
+}
+
+export interface ForEachTenantResult {
+  succeeded: number
+  failed: { tenantId: string; error: unknown }[]
+}
+
+/**
+ * System work across tenants: each tenant runs under its own context (never one transaction
+ * that spans tenants). A tenant whose work throws is recorded and the others still run.
+ */
+export async function forEachTenant(
+  db: Database,
+  fn: (tenantId: string) => Promise<void>,
+  options: { statuses?: string[]; actor?: Actor; batchSize?: number } = {},
+): Promise<ForEachTenantResult> {
+  const statuses = options.statuses ?? ['active', 'suspended']
+  const batchSize = options.batchSize ?? 500
+  const result: ForEachTenantResult = { succeeded: 0, failed: [] }
+  let after = '00000000-0000-0000-0000-000000000000'
+  for (;;) {
+    const { rows } = await db.systemTransaction((tx) =>
+      tx.query<{ id: string }>('select id from tenants where status = any($1::text[]) and id > $2 order by id limit $3', [statuses, after, batchSize]),
+    )
+    for (const { id } of rows) {
+      try {
+        await runWithTenant(id, () => fn(id), options.actor)
+        result.succeeded += 1
+      } catch (error) {
+        result.failed.push({ tenantId: id, error })
+      }
+    }
+    if (rows.length < batchSize) return result
+    after = rows[rows.length - 1]!.id
+  }
+}
+
+function resolveArgs<T>(tenantOrFn: string | TenantWork<T>, maybeFn: TenantWork<T> | undefined): [string, TenantWork<T>] {
+  const contextTenant = currentTenantId()
+  if (typeof tenantOrFn === 'function') return [contextTenant, tenantOrFn]
+  if (tenantOrFn !== contextTenant) {
+    throw new TenantContextError(`withTenant(${tenantOrFn}) called inside the context of tenant ${contextTenant}`)
+  }
+  return [tenantOrFn, maybeFn!]
+}
+
+function bind(tx: Queryable, tenantId: string): TenantTx {
+  return { tenantId, query: (text, params) => tx.query(text, params) }
+}

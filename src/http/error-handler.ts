@@ -1,0 +1,69 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { TenantContextError } from '../context/index.ts'
+import { translateDatabaseError } from '../db/index.ts'
+import { AppError, problem, type ErrorCode, type Problem } from '../errors/index.ts'
+
+const PROBLEM_TYPE = 'application/problem+json; charset=utf-8'
+
+// Fastify's own errors that are the caller's fault, by Fastify error code.
+const fastifyCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  FST_ERR_VALIDATION: 'validation_failed',
+}
+
+// Errors from plugins that only carry a status (rate limit, etc.).
+const statusCodes: Record<number, ErrorCode> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+  503: 'service_unavailable',
+}
+
+/** Every error leaves as application/problem+json with a stable code; 5xx details stay in the log. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const body = toProblem(error, request)
+    if (body.status >= 500) request.log.error({ err: error }, 'request failed')
+    else request.log.info({ code: body.code, status: body.status }, body.detail)
+    return sendProblem(reply, body)
+  })
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, { ...problem('route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`), instance: request.url.split('?')[0], request_id: request.id }),
+  )
+}
+
+export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
+  return reply.code(body.status).type(PROBLEM_TYPE).send(body)
+}
+
+function toProblem(error: FastifyError, request: FastifyRequest): Problem {
+  const context = { instance: request.url.split('?')[0], request_id: request.id }
+  if (error instanceof AppError) return { ...problem(error.code, error.message, error.details ?? {}), ...context }
+  if (error.validation) {
+    const errors = error.validation.map((issue) => ({ path: `${error.validationContext ?? 'body'}${issue.instancePath}`, message: issue.message ?? 'is invalid' }))
+    return { ...problem('validation_failed', error.message, { errors }), ...context }
+  }
+  const fastifyCode = error.code ? fastifyCodes[error.code] : undefined
+  if (fastifyCode) return { ...problem(fastifyCode, error.message), ...context }
+
+  const translated = translateDatabaseError(error)
+  if (translated) return { ...problem(translated.code, translated.message, translated.details ?? {}), ...context }
+
+  if (error instanceof TenantContextError) return { ...problem('internal_error', 'An unexpected error occurred'), ...context }
+  const status = error.statusCode
+  if (status && status >= 400 && status < 500) {
+    return { ...problem(statusCodes[status] ?? 'bad_request', error.message), ...context }
+  }
+  return { ...problem(status === 503 ? 'service_unavailable' : 'internal_error', 'An unexpected error occurred'), ...context }
+}

@@ -1,0 +1,29 @@
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { FastifyInstance } from 'fastify'
+import type { Config } from '../config/index.ts'
+
+/** External plugins, in the order they must run: security headers, CORS, OpenAPI. */
+export async function registerExternalPlugins(app: FastifyInstance, config: Config, version: string): Promise<void> {
+  await app.register(helmet, {
+    // The API answers JSON; the CSP matters for /docs, whose UI ships its own static assets.
+    contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], styleSrc: ["'self'", "'unsafe-inline'"] } },
+  })
+  await app.register(cors, {
+    origin: config.CORS_ORIGIN,
+    credentials: config.CORS_ORIGIN !== true, // a wildcard origin never carries credentials
+    exposedHeaders: ['x-request-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
+  })
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Tenantry API', version, description: 'The tenancy layer of a SaaS product.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'JWT, API key or SUPER_ADMIN_KEY' } } },
+      security: [{ bearer: [] }],
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+}

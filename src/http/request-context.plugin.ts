@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { runWithContext, type Actor } from '../context/index.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by tenant resolution; undefined on platform and infrastructure routes. */
+    tenantId: string | undefined
+    actor: Actor
+  }
+}
+
+/**
+ * Runs the rest of each request (handler included) inside an AsyncLocalStorage context built
+ * from what the earlier hooks resolved, and binds tenant_id to the request's logger.
+ * CAUTION: it must be the last preHandler hook, after authentication and tenant resolution.
+ */
+async function requestContextPlugin(app: FastifyInstance): Promise<void> {
+  app.decorateRequest('tenantId', undefined)
+  app.decorateRequest('actor', null as unknown as { getter: () => Actor })
+
+  app.addHook('onRequest', (request, _reply, done) => {
+    request.actor = { type: 'anonymous' }
+    done()
+  })
+
+  app.addHook('preHandler', (request, _reply, done) => {
+    if (request.tenantId) request.log = request.log.child({ tenant_id: request.tenantId })
+    runWithContext({ tenantId: request.tenantId, actor: request.actor, requestId: request.id }, done)
+  })
+}
+
+export default fp(requestContextPlugin, { name: 'tenantry-request-context' })

@@ -1,0 +1,3 @@
+export { InventoryService } from './inventory.service.ts'
+export * as inventoryRepository from './inventory.repository.ts'
+export type { InventoryItem, NewInventoryItem, InventoryItemChanges } from './inventory.repository.ts'

@@ -1,0 +1,2 @@
+export { permissionCatalog, allPermissions, systemRoles, type Permission } from './permission-catalog.ts'
+export { seedRbac, type RbacSeedResult } from './rbac.seed.ts'

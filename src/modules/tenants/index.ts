@@ -1,0 +1,1 @@
+export { seedDefaultTenant, type DefaultTenant } from './default-tenant.seed.ts'
