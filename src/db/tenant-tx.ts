@@ -18,7 +18,7 @@ type TenantWork<T> = (tx: TenantTx) => Promise<T>
 /** Runs fn in one transaction in the context's tenant. Throws TenantContextError without one. */
 export function withTenant<T>(db: Database, fn: TenantWork<T>): Promise<T>
 export function withTenant<T>(db: Database, tenantId: string, fn: TenantWork<T>): Promise<T>
-export function withTenant<T>(db: Database, tenantOrFn: string | TenantWork<T>, maybeFn?: TenantWork<T>): Promise<T> {
+export async function withTenant<T>(db: Database, tenantOrFn: string | TenantWork<T>, maybeFn?: TenantWork<T>): Promise<T> {
   const [tenantId, fn] = resolveArgs(tenantOrFn, maybeFn)
   return db.tenantTransaction(tenantId, (tx) => fn(bind(tx, tenantId)))
 }
@@ -28,7 +28,7 @@ export function withTenant<T>(db: Database, tenantOrFn: string | TenantWork<T>, 
  * context and the statement share one round trip instead of BEGIN … COMMIT. A second statement
  * inside fn is a programming error and throws.
  */
-export function withTenantStatement<T>(db: Database, fn: TenantWork<T>): Promise<T> {
+export async function withTenantStatement<T>(db: Database, fn: TenantWork<T>): Promise<T> {
   const [tenantId] = resolveArgs(fn, undefined)
   let used = false
   const tx: TenantTx = {

@@ -40,7 +40,7 @@ export class PgDatabase implements Database {
     this.appPool = options.appUrl ? this.createPool(options.appUrl, options.poolMax) : this.ownerPool
   }
 
-  tenantTransaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  async tenantTransaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
     assertTenantId(tenantId)
     return this.transaction(tenantId, fn)
   }

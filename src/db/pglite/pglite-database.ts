@@ -29,12 +29,12 @@ export class PgliteDatabase implements Database {
     return new PgliteDatabase(pglite, options.appRole)
   }
 
-  tenantTransaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  async tenantTransaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
     assertTenantId(tenantId)
     return this.transaction(tenantId, fn)
   }
 
-  tenantStatement<Row>(tenantId: string, text: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
+  async tenantStatement<Row>(tenantId: string, text: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
     return this.tenantTransaction(tenantId, (tx) => tx.query<Row>(text, params))
   }
 

@@ -1,0 +1,56 @@
+// Runs autocannon against one server and reduces the result to the figures the report needs.
+import autocannon from 'autocannon'
+
+export interface LoadOptions {
+  url: string
+  /** Each connection cycles through these paths in order. */
+  paths: string[]
+  headers: Record<string, string>
+  connections: number
+  durationSec: number
+}
+
+export interface LoadFigures {
+  requestsPerSec: number
+  latencyP50Ms: number
+  latencyP99Ms: number
+  requests: number
+}
+
+/** Throws when any request failed: figures from a server answering errors would be meaningless. */
+export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
+  // autocannon's own latency histogram has 1 ms resolution, too coarse for reads that take
+  // 1-3 ms; the per-response times it emits are in fractional milliseconds.
+  const latencies: number[] = []
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: options.url,
+        connections: options.connections,
+        duration: options.durationSec,
+        headers: options.headers,
+        requests: options.paths.map((path) => ({ method: 'GET', path })),
+      },
+      (error, value) => (error ? reject(error) : resolve(value)),
+    )
+    instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+      if (status === 200) latencies.push(ms)
+    })
+  })
+  if (result.errors > 0 || result.timeouts > 0 || result.non2xx > 0 || result.requests.total === 0) {
+    throw new Error(`load on ${options.url} failed: ${result.requests.total} responses, ${result.non2xx} not 2xx, ${result.errors} errors, ${result.timeouts} timeouts`)
+  }
+  const sorted = Float64Array.from(latencies).sort()
+  return {
+    requestsPerSec: result.requests.total / result.duration,
+    latencyP50Ms: percentile(sorted, 50),
+    latencyP99Ms: percentile(sorted, 99),
+    requests: result.requests.total,
+  }
+}
+
+/** Nearest-rank percentile of an ascending array. */
+function percentile(sorted: Float64Array, p: number): number {
+  const rank = Math.ceil((p / 100) * sorted.length)
+  return sorted[Math.min(sorted.length, Math.max(rank, 1)) - 1]!
+}

@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { configSchema } from './config.schema.ts'
+import { ConfigError, loadConfig } from './load-config.ts'
+
+const problemsOf = (env: Record<string, string>): string[] => {
+  try {
+    loadConfig(env)
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems
+    throw error
+  }
+  return []
+}
+
+const STRONG = {
+  NODE_ENV: 'production',
+  JWT_SECRET: 'x'.repeat(32),
+  SUPER_ADMIN_KEY: 'k'.repeat(40),
+  REQUIRE_TENANT: 'true',
+  ALLOW_DEFAULT_TENANT: 'false',
+}
+
+describe('loadConfig', () => {
+  it('gives every documented default in development', () => {
+    const config = loadConfig({})
+    expect(config).toMatchObject({
+      NODE_ENV: 'development',
+      PORT: 3001,
+      DATA_DIR: './data',
+      DATABASE_APP_ROLE: 'tenantry_app',
+      JWT_EXPIRY: '24h',
+      TENANT_HEADER: 'X-Tenant-ID',
+      WEBHOOK_RETRY_DELAYS: [1000, 5000, 25000],
+      WEBHOOK_MAX_RETRIES: 3,
+      WEBHOOK_TIMEOUT_MS: 30000,
+      AUDIT_RETENTION_DAYS: 365,
+      BODY_LIMIT_BYTES: 1048576,
+      REQUIRE_TENANT: false,
+    })
+    expect(config.DATABASE_URL).toBeUndefined()
+  })
+
+  it('is frozen', () => {
+    const config = loadConfig({})
+    expect(Object.isFrozen(config)).toBe(true)
+    expect(() => {
+      ;(config as { PORT: number }).PORT = 1
+    }).toThrow()
+  })
+
+  it('reports every bad variable, one line each, naming it and what is expected', () => {
+    expect(
+      problemsOf({ PORT: 'eighty', REQUIRE_TENANT: 'maybe', WEBHOOK_RETRY_DELAYS: '1000,,3', DATABASE_URL: 'mysql://x', AUDIT_RETENTION_DAYS: '30', DATABASE_APP_ROLE: 'app; drop table x', MASTER_KEY: 'c2hvcnQ=' }),
+    ).toEqual([
+      'PORT: expected an integer between 0 and 65535',
+      'DATABASE_URL: expected postgres://user@host:port/database or memory://',
+      'DATABASE_APP_ROLE: expected a lowercase SQL identifier (letters, digits, underscore; at most 63)',
+      'REQUIRE_TENANT: expected true or false',
+      'WEBHOOK_RETRY_DELAYS: expected a comma-separated list of integers between 0 and 86400000',
+      'MASTER_KEY: expected 32 bytes encoded as base64 (openssl rand -base64 32)',
+      'AUDIT_RETENTION_DAYS: expected an integer between 90 and 36500',
+    ])
+  })
+
+  it('accepts TENANT_ISOLATION_STRICT as an alias of REQUIRE_TENANT', () => {
+    expect(loadConfig({ TENANT_ISOLATION_STRICT: 'true' }).REQUIRE_TENANT).toBe(true)
+  })
+
+  it('parses a 32-byte base64 master key and CORS origins', () => {
+    const key = Buffer.alloc(32, 7).toString('base64')
+    const config = loadConfig({ MASTER_KEY: key, CORS_ORIGIN: 'https://a.example.com,https://b.example.com' })
+    expect(config.MASTER_KEY).toEqual(Buffer.alloc(32, 7))
+    expect(config.CORS_ORIGIN).toEqual(['https://a.example.com', 'https://b.example.com'])
+    expect(problemsOf({ CORS_ORIGIN: 'https://a.example.com/path' })).toHaveLength(1)
+  })
+})
+
+describe('production refusals', () => {
+  it('starts with strong settings and strict defaults', () => {
+    const config = loadConfig(STRONG)
+    expect(config.REQUIRE_TENANT).toBe(true)
+    expect(config.WEBHOOK_ALLOW_PRIVATE_TARGETS).toBe(false)
+  })
+
+  it('refuses a missing JWT_SECRET', () => {
+    const { JWT_SECRET: _omit, ...env } = STRONG
+    expect(problemsOf(env)).toEqual(['JWT_SECRET: must be set to at least 32 characters in production (openssl rand -base64 48)'])
+  })
+
+  it('refuses a JWT_SECRET shorter than 32 characters', () => {
+    expect(problemsOf({ ...STRONG, JWT_SECRET: 'short-secret' })).toEqual(['JWT_SECRET: must be set to at least 32 characters in production (openssl rand -base64 48)'])
+  })
+
+  it('refuses a missing SUPER_ADMIN_KEY', () => {
+    const { SUPER_ADMIN_KEY: _omit, ...env } = STRONG
+    expect(problemsOf(env)).toEqual(['SUPER_ADMIN_KEY: must be set in production (openssl rand -hex 32)'])
+  })
+
+  it('refuses ALLOW_DEFAULT_TENANT with REQUIRE_TENANT', () => {
+    expect(problemsOf({ ...STRONG, ALLOW_DEFAULT_TENANT: 'true' })).toEqual([
+      'ALLOW_DEFAULT_TENANT: cannot be true together with REQUIRE_TENANT=true in production; set ALLOW_DEFAULT_TENANT=false',
+    ])
+  })
+
+  it('lists every refusal at once', () => {
+    expect(problemsOf({ NODE_ENV: 'production', ALLOW_DEFAULT_TENANT: 'true' })).toHaveLength(3)
+  })
+})
+
+describe('.env.example', () => {
+  it('lists every variable of the schema, each with a comment line, and nothing else', () => {
+    const lines = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8').split('\n')
+    const listed = lines.map((line) => /^#?\s?([A-Z][A-Z0-9_]+)=/.exec(line)?.[1]).filter(Boolean)
+    expect(listed).toEqual(Object.keys(configSchema))
+    for (const name of Object.keys(configSchema)) {
+      const index = lines.findIndex((line) => new RegExp(`^#?\\s?${name}=`).test(line))
+      expect(lines[index - 1], name).toMatch(/^# \S/)
+    }
+  })
+})

@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp, type App } from '../src/app.ts'
+import { currentTenantId } from '../src/context/index.ts'
+import { AppError } from '../src/errors/index.ts'
+import { createTenant } from './support/factories.ts'
+import { captureLogs } from './support/log-capture.ts'
+import { createTestDatabase, type TestDatabase } from './support/test-database.ts'
+
+let testDb: TestDatabase
+let app: App
+let tenantId: string
+const logs = captureLogs()
+
+beforeAll(async () => {
+  testDb = await createTestDatabase({ CORS_ORIGIN: 'https://app.example.com', BODY_LIMIT_BYTES: '2048' })
+  tenantId = await createTenant(testDb.db)
+  app = await buildApp({ config: testDb.config, db: testDb.db, logger: logs.logger })
+  // Test-only routes that exercise the pipeline the real modules will use.
+  app.post<{ Body: { name: string } }>(
+    '/test/echo',
+    { schema: { body: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string', minLength: 1 } } } } },
+    async (request) => ({ name: request.body.name }),
+  )
+  app.get('/test/app-error', async () => {
+    throw new AppError('quota_exceeded', 'max_items of the basic plan (1000) reached', { limit: 'max_items' })
+  })
+  app.get('/test/crash', async () => {
+    throw new Error('secret internal detail')
+  })
+  app.get('/test/duplicate', async () => {
+    await testDb.db.tenantTransaction(tenantId, async (tx) => {
+      await tx.query(`insert into inventory_items (tenant_id, item_code, name) values ($1, 'DUP', 'x')`, [tenantId])
+      await tx.query(`insert into inventory_items (tenant_id, item_code, name) values ($1, 'DUP', 'y')`, [tenantId])
+    })
+  })
+  app.get('/test/tenant', {
+    onRequest: (request, _reply, done) => {
+      request.tenantId = tenantId // stands in for tenant resolution (control-plane issue)
+      done()
+    },
+  }, async (request) => {
+    request.log.info('inside tenant route')
+    return { tenant: currentTenantId() }
+  })
+  await app.ready()
+})
+afterAll(async () => {
+  await app.close()
+  await testDb.close()
+})
+
+describe('health', () => {
+  it('reports the database up with the DESIGN §9 shape', async () => {
+    const response = await app.inject('/health')
+    expect(response.statusCode).toBe(200)
+    expect(response.json()).toMatchObject({
+      status: 'ok',
+      app: 'tenantry',
+      version: expect.any(String),
+      checks: { database: { status: 'up', driver: testDb.db.kind }, redis: { status: 'disabled' }, webhooks: expect.any(Object) },
+    })
+  })
+
+  it('answers liveness and readiness', async () => {
+    expect((await app.inject('/health/live')).json()).toEqual({ status: 'ok' })
+    expect((await app.inject('/health/ready')).json()).toEqual({ status: 'ready' })
+  })
+
+  it('serves the OpenAPI document and its UI', async () => {
+    expect((await app.inject('/openapi.json')).json()).toMatchObject({ openapi: '3.1.0' })
+    expect((await app.inject('/docs/')).statusCode).toBe(200)
+  })
+})
+
+describe('errors are problem+json with stable codes', () => {
+  it('unknown route', async () => {
+    const response = await app.inject('/nope?x=1')
+    expect(response.statusCode).toBe(404)
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(response.json()).toMatchObject({ code: 'route_not_found', status: 404, instance: '/nope', request_id: response.headers['x-request-id'] })
+  })
+
+  it('validation failure names the field', async () => {
+    const response = await app.inject({ method: 'POST', url: '/test/echo', payload: { name: '', extra: 1 } })
+    expect(response.statusCode).toBe(400)
+    expect(response.json().code).toBe('validation_failed')
+    expect(response.json().errors.length).toBeGreaterThan(0)
+  })
+
+  it('malformed JSON', async () => {
+    const response = await app.inject({ method: 'POST', url: '/test/echo', headers: { 'content-type': 'application/json' }, payload: '{"name":' })
+    expect(response.statusCode).toBe(400)
+    expect(response.json().code).toBe('invalid_json')
+  })
+
+  it('a body over the limit is 413', async () => {
+    const response = await app.inject({ method: 'POST', url: '/test/echo', payload: { name: 'x'.repeat(4096) } })
+    expect(response.statusCode).toBe(413)
+    expect(response.json().code).toBe('payload_too_large')
+  })
+
+  it('an unsupported media type is 415', async () => {
+    const response = await app.inject({ method: 'POST', url: '/test/echo', headers: { 'content-type': 'application/xml' }, payload: '<a/>' })
+    expect(response.statusCode).toBe(415)
+    expect(response.json().code).toBe('unsupported_media_type')
+  })
+
+  it('an AppError keeps its code, message and details', async () => {
+    const response = await app.inject('/test/app-error')
+    expect(response.statusCode).toBe(403)
+    expect(response.json()).toMatchObject({ code: 'quota_exceeded', detail: 'max_items of the basic plan (1000) reached', limit: 'max_items' })
+  })
+
+  it('a constraint violation is translated by constraint name and changes nothing', async () => {
+    const response = await app.inject('/test/duplicate')
+    expect(response.statusCode).toBe(409)
+    expect(response.json()).toMatchObject({ code: 'already_exists', detail: 'an item with this item_code already exists' })
+    const rows = await testDb.db.tenantStatement(tenantId, `select 1 from inventory_items where item_code = 'DUP'`)
+    expect(rows.rows).toEqual([])
+  })
+
+  it('an unexpected error is 500 without its internals', async () => {
+    const response = await app.inject('/test/crash')
+    expect(response.statusCode).toBe(500)
+    expect(response.json()).toMatchObject({ code: 'internal_error', detail: 'An unexpected error occurred' })
+    expect(response.body).not.toContain('secret internal detail')
+  })
+})
+
+describe('request pipeline', () => {
+  it('keeps a well-formed X-Request-ID and replaces a malicious one', async () => {
+    expect((await app.inject({ url: '/health/live', headers: { 'x-request-id': 'trace-123' } })).headers['x-request-id']).toBe('trace-123')
+    const replaced = (await app.inject({ url: '/health/live', headers: { 'x-request-id': 'bad\nid {}' } })).headers['x-request-id']
+    expect(replaced).toMatch(/^[0-9a-f-]{36}$/)
+  })
+
+  it('runs the handler in the tenant context and logs request_id and tenant_id', async () => {
+    const response = await app.inject({ url: '/test/tenant', headers: { 'x-request-id': 'req-tenant-1', authorization: 'Bearer super-secret-token' } })
+    expect(response.json()).toEqual({ tenant: tenantId })
+    const line = logs.lines().find((entry) => entry.msg === 'inside tenant route')
+    expect(line).toMatchObject({ request_id: 'req-tenant-1', tenant_id: tenantId })
+    expect(logs.text()).not.toContain('super-secret-token')
+  })
+
+  it('sends security headers', async () => {
+    const response = await app.inject('/health/live')
+    expect(response.headers['x-content-type-options']).toBe('nosniff')
+    expect(response.headers['strict-transport-security']).toBeDefined()
+    expect(response.headers['x-powered-by']).toBeUndefined()
+  })
+
+  it('allows CORS only from CORS_ORIGIN', async () => {
+    const preflight = (origin: string) =>
+      app.inject({ method: 'OPTIONS', url: '/health', headers: { origin, 'access-control-request-method': 'GET' } })
+    expect((await preflight('https://app.example.com')).headers['access-control-allow-origin']).toBe('https://app.example.com')
+    expect((await preflight('https://evil.example.com')).headers['access-control-allow-origin']).toBeUndefined()
+  })
+})

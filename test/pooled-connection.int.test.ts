@@ -1,0 +1,75 @@
+// A pooled connection must never carry one request's tenant (or role) into the next: the
+// context is transaction-local. One connection in the pool forces every step onto the same one.
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import type { Database } from '../src/db/index.ts'
+import { createTenant } from './support/factories.ts'
+import { createTestDatabase, type TestDatabase } from './support/test-database.ts'
+
+let testDb: TestDatabase
+let db: Database
+let tenantA: string
+
+beforeAll(async () => {
+  testDb = await createTestDatabase({ DATABASE_POOL_MAX: '1' })
+  db = testDb.db
+  tenantA = await createTenant(db)
+  await db.tenantTransaction(tenantA, (tx) => tx.query(`insert into inventory_items (tenant_id, item_code, name) values ($1, 'C-1', 'carry')`, [tenantA]))
+})
+afterAll(() => testDb.close())
+
+const sessionState = (db: Database) =>
+  db.withOwnerSession((s) =>
+    s.query<{ tenant: string | null; role: string }>(`select current_setting('app.current_tenant_id', true) as tenant, current_user as role`),
+  )
+
+it('a tenant transaction leaves the connection with no tenant and its login role', async () => {
+  await db.tenantTransaction(tenantA, (tx) => tx.query('select 1 from inventory_items'))
+  const rows = await db.systemTransaction((tx) => tx.query('select * from inventory_items'))
+  expect(rows.rows).toEqual([])
+  const state = await sessionState(db)
+  expect(state.rows[0]!.tenant ?? '').toBe('')
+  expect(state.rows[0]!.role).not.toBe(db.appRole)
+})
+
+it('a one-statement tenant read leaves nothing behind either', async () => {
+  const seen = await db.tenantStatement(tenantA, 'select 1 from inventory_items')
+  expect(seen.rows.length).toBe(1)
+  expect((await db.systemTransaction((tx) => tx.query('select * from inventory_items'))).rows).toEqual([])
+  expect((await sessionState(db)).rows[0]!.tenant ?? '').toBe('')
+})
+
+it('a failed tenant transaction leaves nothing behind', async () => {
+  await expect(db.tenantTransaction(tenantA, (tx) => tx.query('select * from no_such_table'))).rejects.toMatchObject({ code: '42P01' })
+  await expect(db.tenantStatement(tenantA, 'select 1/0 from inventory_items')).rejects.toMatchObject({ code: '22012' })
+  expect((await db.systemTransaction((tx) => tx.query('select * from inventory_items'))).rows).toEqual([])
+  const again = await db.tenantStatement(tenantA, 'select 1 from inventory_items')
+  expect(again.rows.length).toBe(1)
+})
+
+it('a query after the transaction ended is refused', async () => {
+  let leaked: { query: (text: string) => Promise<unknown> } | undefined
+  await db.tenantTransaction(tenantA, async (tx) => {
+    leaked = tx
+    await tx.query('select 1')
+  })
+  await expect(leaked!.query('select * from inventory_items')).rejects.toThrow(/finished transaction/)
+})
+
+it('a statement that fails to parse fails the same way the second time (no stale prepared name)', async () => {
+  for (let i = 0; i < 2; i++) {
+    await expect(db.tenantStatement(tenantA, 'select * from missing_table_for_parse')).rejects.toMatchObject({ code: '42P01' })
+    await expect(db.tenantTransaction(tenantA, (tx) => tx.query('select * from missing_table_for_parse'))).rejects.toMatchObject({ code: '42P01' })
+  }
+  expect((await db.tenantStatement(tenantA, 'select 1 from inventory_items')).rows.length).toBe(1)
+})
+
+it.runIf(process.env.DATABASE_URL && process.env.DATABASE_URL !== 'memory://')('logging in as the app role (DATABASE_APP_URL) gives the same isolation without a role switch', async () => {
+  const url = new URL(testDb.config.DATABASE_URL!)
+  url.username = db.appRole
+  url.password = ''
+  const appDb = await testDb.reopen({ DATABASE_APP_URL: url.toString() })
+  const seen = await appDb.tenantStatement<{ n: number }>(tenantA, 'select count(*)::int as n from inventory_items')
+  expect(seen.rows[0]!.n).toBe(1)
+  const none = await appDb.systemTransaction((tx) => tx.query<{ n: number; who: string }>('select count(*)::int as n, current_user as who from inventory_items'))
+  expect(none.rows[0]).toEqual({ n: 0, who: db.appRole })
+})
