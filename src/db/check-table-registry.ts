@@ -148,10 +148,15 @@ async function checkForeignKeys(session: OwnerSession, tables: string[]): Promis
 }
 
 async function checkPrivileges(session: OwnerSession, tables: string[], appRole: string): Promise<string[]> {
+  // Granted TRUNCATE (to the role or to PUBLIC), read from the ACL: a superuser role holds every
+  // privilege implicitly, and that is check-app-role.ts's finding, not the schema's.
   const { rows } = await session.query<{ table_name: string }>(
-    `select t as table_name from unnest($1::text[]) t
-      where exists (select 1 from pg_roles where rolname = $2)
-        and has_table_privilege($2, quote_ident(t), 'TRUNCATE')`,
+    `select c.relname as table_name
+       from pg_class c, aclexplode(c.relacl) acl
+      where c.relname = any($1::text[]) and c.relnamespace = 'public'::regnamespace
+        and acl.privilege_type = 'TRUNCATE'
+        and (acl.grantee = 0 or acl.grantee = (select oid from pg_roles where rolname = $2))
+      group by c.relname order by c.relname`,
     [tables, appRole],
   )
   return rows.map((row) => `table ${row.table_name}: ${appRole} must not hold TRUNCATE (it bypasses row-level security)`)
