@@ -73,3 +73,21 @@ it.runIf(process.env.DATABASE_URL && process.env.DATABASE_URL !== 'memory://')('
   const none = await appDb.systemTransaction((tx) => tx.query<{ n: number; who: string }>('select count(*)::int as n, current_user as who from inventory_items'))
   expect(none.rows[0]).toEqual({ n: 0, who: db.appRole })
 })
+
+it.runIf(process.env.DATABASE_URL && process.env.DATABASE_URL !== 'memory://')('survives the server dropping its connections (a database restart)', async () => {
+  const { openDatabase } = await import('../src/db/index.ts')
+  const { adminQuery } = await import('./support/global-setup.ts')
+  const errors: Error[] = []
+  const survivor = await openDatabase(testDb.config, { onPoolError: (error) => errors.push(error) })
+  try {
+    await Promise.all([1, 2, 3].map(() => survivor.tenantStatement(tenantA, 'select pg_sleep(0.05)')))
+    const database = new URL(testDb.config.DATABASE_URL!).pathname.slice(1)
+    await adminQuery(process.env.DATABASE_URL!, `select pg_terminate_backend(pid) from pg_stat_activity where datname = '${database}' and pid <> pg_backend_pid()`)
+    for (let i = 0; i < 50 && errors.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(errors.length).toBeGreaterThan(0)
+    const after = await survivor.tenantStatement<{ n: number }>(tenantA, 'select count(*)::int as n from inventory_items')
+    expect(after.rows[0]!.n).toBe(1)
+  } finally {
+    await survivor.close()
+  }
+})

@@ -1,0 +1,65 @@
+// The server as a user runs it: a real process, started, queried, stopped by a signal.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { serverUrl } from './support/test-env.ts'
+import { createEmptyDatabase } from './support/test-database.ts'
+import { startServer } from './support/server-process.ts'
+
+const dataDir = mkdtempSync(join(tmpdir(), 'tenantry-data-'))
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+
+describe.runIf(!serverUrl())('on the embedded database', () => {
+  it('starts, serves /health, stops on SIGTERM, and keeps its data across a restart', async () => {
+    const first = await startServer({ DATA_DIR: dataDir })
+    const health = await (await fetch(`${first.url}/health`)).json()
+    expect(health).toMatchObject({ status: 'ok', checks: { database: { status: 'up', driver: 'pglite' } } })
+    expect(first.output()).toContain('applied 1 migration(s)')
+    expect(first.output()).toMatch(/default tenant default \([0-9a-f-]+, created\)/)
+    expect(first.output()).toContain('A SUPER_ADMIN_KEY was generated')
+    const key = readFileSync(join(dataDir, 'super-admin-key'), 'utf8').trim()
+    expect(await first.stop('SIGTERM')).toBe(0)
+    expect(first.output()).toContain('shutdown complete')
+
+    const second = await startServer({ DATA_DIR: dataDir })
+    expect(second.output()).not.toContain('applied')
+    expect(second.output()).toMatch(/default tenant default \([0-9a-f-]+, already present\)/)
+    expect(second.output()).not.toContain('A SUPER_ADMIN_KEY was generated')
+    expect(readFileSync(join(dataDir, 'super-admin-key'), 'utf8').trim()).toBe(key)
+    expect(await second.stop('SIGINT')).toBe(0)
+  })
+})
+
+describe.runIf(serverUrl())('on PostgreSQL', () => {
+  it('migrates and seeds an empty database, serves, and stops on SIGTERM', async () => {
+    const empty = await createEmptyDatabase()
+    try {
+      const server = await startServer({ DATABASE_URL: empty.config.DATABASE_URL!, SUPER_ADMIN_KEY: 'k'.repeat(40) })
+      const health = await (await fetch(`${server.url}/health`)).json()
+      expect(health).toMatchObject({ status: 'ok', checks: { database: { status: 'up', driver: 'postgres' } } })
+      expect(server.output()).toContain('seeded 24 permissions, 4 roles (Admin, Manager, Analyst, Auditor)')
+      expect(await server.stop('SIGTERM')).toBe(0)
+    } finally {
+      await empty.close()
+    }
+  })
+})
+
+describe('refusals at start', () => {
+  it('prints one line per bad variable and exits 1', async () => {
+    const failure = await startServer({ DATA_DIR: dataDir, PORT: 'http', LOG_LEVEL: 'loud' }).catch((error: { output: string; code: number }) => error)
+    expect(failure).toMatchObject({ code: 1 })
+    expect((failure as { output: string }).output).toContain('  - PORT: expected an integer between 0 and 65535\n  - LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent')
+  })
+
+  it('refuses weak production settings, naming what to set', async () => {
+    const failure = await startServer({ DATA_DIR: dataDir, NODE_ENV: 'production', JWT_SECRET: 'short', ALLOW_DEFAULT_TENANT: 'true' }).catch((error: { output: string; code: number }) => error)
+    expect(failure).toMatchObject({ code: 1 })
+    const output = (failure as { output: string }).output
+    expect(output).toContain('JWT_SECRET: must be set to at least 32 characters in production')
+    expect(output).toContain('SUPER_ADMIN_KEY: must be set in production')
+    expect(output).toContain('ALLOW_DEFAULT_TENANT: cannot be true together with REQUIRE_TENANT=true in production')
+    expect(output).not.toContain('short')
+  })
+})
