@@ -1,4 +1,5 @@
 import type { Database } from '../db/index.ts'
+import { withTimeout } from '../lib/with-timeout.ts'
 
 export type CheckStatus = 'up' | 'down' | 'disabled'
 
@@ -31,7 +32,7 @@ export interface HealthDeps {
  * everything falls back to in-process). The webhook check is filled in by the dispatcher issue.
  */
 export async function healthReport(deps: HealthDeps): Promise<HealthReport> {
-  const [database, redis] = await Promise.all([timed(() => deps.db.ping(1500)), deps.redis ? timed(() => withTimeout(deps.redis!.ping(), 1000)) : Promise.resolve<Check>({ status: 'disabled' })])
+  const [database, redis] = await Promise.all([timed(() => deps.db.ping(1500)), deps.redis ? timed(() => withTimeout(deps.redis!.ping(), 1000, 'redis did not answer')) : Promise.resolve<Check>({ status: 'disabled' })])
   const status = database.status === 'down' ? 'down' : redis.status === 'down' ? 'degraded' : 'ok'
   return {
     status,
@@ -50,14 +51,5 @@ async function timed(check: () => Promise<unknown>): Promise<Check> {
   } catch (error) {
     // The message only (never a connection string): "connect ECONNREFUSED 127.0.0.1:5432".
     return { status: 'down', error: error instanceof Error ? error.message : String(error) }
-  }
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), ms)))])
-  } finally {
-    clearTimeout(timer)
   }
 }

@@ -3,6 +3,7 @@ import type { Database, OwnerSession, PoolStats, Queryable, QueryResult } from '
 import { assertTenantId, contextStatement, NO_TENANT } from '../context-statement.ts'
 import { runPipeline, type Step } from './pipelined-query.ts'
 import { statementName } from './statement-names.ts'
+import { withTimeout } from '../../lib/with-timeout.ts'
 
 export interface PgDatabaseOptions {
   /** Schema owner: migrations, seeds, catalog checks. */
@@ -182,16 +183,4 @@ function toResult<Row>(result: { rows: unknown[]; rowCount: number | null }): Qu
 /** Errors without an SQLSTATE came from the socket, not the server: the connection is unusable. */
 function isConnectionError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && !('code' in error && typeof (error as { code: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((error as { code: string }).code))
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms)
-  })
-  try {
-    return await Promise.race([promise, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
 }
