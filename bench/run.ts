@@ -8,7 +8,7 @@ import { formatTable, GOAL_RATIO, tenantryRatios, writeResults, type Measured } 
 import { readSettings, type BenchSettings } from './settings.ts'
 import { setupDatabase, type BenchData } from './setup-database.ts'
 import { startServer } from './spawn-server.ts'
-import { variants, type Variant } from './variants.ts'
+import { BASELINE, variants, type Variant } from './variants.ts'
 
 const RESULTS_FILE = fileURLToPath(new URL('./results/latest.json', import.meta.url))
 
@@ -44,7 +44,8 @@ async function main(): Promise<void> {
   )
 
   const measured: Measured[] = []
-  for (const variant of variants) {
+  const selected = variants.filter((v) => settings.only.length === 0 || v.name === BASELINE || settings.only.includes(v.name))
+  for (const variant of selected) {
     process.stdout.write(`  ${variant.name.padEnd(24)} `)
     const figures = await measureVariant(variant, settings, data)
     console.log(`${Math.round(figures.requestsPerSec)} req/s`)

@@ -9,6 +9,8 @@ export interface BenchSettings {
   durationSec: number
   warmupSec: number
   connections: number
+  /** Variant names to run (BENCH_ONLY, comma-separated); the baseline always runs. Empty = all. */
+  only: string[]
 }
 
 export const BENCH_DATABASE = 'tenantry_bench'
@@ -25,6 +27,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
     durationSec: positiveInteger(env, 'BENCH_DURATION', 10),
     warmupSec: WARMUP_SEC,
     connections: positiveInteger(env, 'BENCH_CONNECTIONS', 20),
+    only: (env.BENCH_ONLY ?? '').split(',').map((name) => name.trim()).filter(Boolean),
   }
 }
 

@@ -1,16 +1,13 @@
 import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config/index.ts'
+import { registerSecurityHeaders } from './security-headers.ts'
 
 /** External plugins, in the order they must run: security headers, CORS, OpenAPI. */
 export async function registerExternalPlugins(app: FastifyInstance, config: Config, version: string): Promise<void> {
-  await app.register(helmet, {
-    // The API answers JSON; the CSP matters for /docs, whose UI ships its own static assets.
-    contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], styleSrc: ["'self'", "'unsafe-inline'"] } },
-  })
+  registerSecurityHeaders(app)
   await app.register(cors, {
     origin: config.CORS_ORIGIN,
     credentials: config.CORS_ORIGIN !== true, // a wildcard origin never carries credentials

@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino'
 import type { Config } from '../config/index.ts'
+import { tryGetContext } from '../context/index.ts'
 
 // Header and body fields that carry credentials; pino replaces them before anything is written.
 const REDACT_PATHS = [
@@ -22,6 +23,11 @@ export function loggerOptions(config: Pick<Config, 'LOG_LEVEL' | 'LOG_FORMAT'>):
     messageKey: 'msg',
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    // tenant_id on every line written inside a tenant context (requests and jobs alike).
+    mixin: () => {
+      const tenantId = tryGetContext()?.tenantId
+      return tenantId ? { tenant_id: tenantId } : {}
+    },
     ...(config.LOG_FORMAT === 'pretty' ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,app' } } } : {}),
   }
 }
