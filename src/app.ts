@@ -7,15 +7,22 @@ import { registerExternalPlugins } from './http/plugins.ts'
 import requestContext from './http/request-context.plugin.ts'
 import { generateRequestId } from './http/request-id.ts'
 import { healthRoutes } from './observability/health.routes.ts'
-import type { RedisLike } from './observability/health.service.ts'
 import type { Logger } from './observability/logger.ts'
 import { createLogger } from './observability/logger.ts'
 import { version } from './version.ts'
+import type { Redis } from 'ioredis'
+import access from './modules/access/access.plugin.ts'
+import { authRoutes } from './modules/auth/auth.routes.ts'
+import { membersRoutes } from './modules/members/members.routes.ts'
+import { tenantsRoutes } from './modules/tenants/tenants.routes.ts'
+import { createServices, type Services } from './services.ts'
 
 export interface AppDeps {
   config: Config
   db: Database
-  redis?: RedisLike
+  redis?: Redis
+  /** Prebuilt services (tests share them with the app); built from the rest when absent. */
+  services?: Services
   logger?: Logger
   /** Shutdown flips this so /health/ready answers 503 while connections drain. */
   isShuttingDown?: () => boolean
@@ -44,6 +51,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await registerExternalPlugins(app, config, version)
   await app.register(requestContext)
 
+  const services = deps.services ?? createServices({ config, db: deps.db, redis: deps.redis, logger: deps.logger })
+  await services.bus.start()
+  app.addHook('onClose', () => services.bus.stop())
+  await app.register(access, { config, authenticator: services.authenticator, directory: services.directory })
+
   await app.register(healthRoutes, { db: deps.db, redis: deps.redis, version, isShuttingDown: deps.isShuttingDown ?? (() => false) })
+  await app.register(tenantsRoutes, { tenants: services.tenants })
+  await app.register(authRoutes, { auth: services.auth })
+  await app.register(membersRoutes, { members: services.members })
   return app as unknown as App
 }

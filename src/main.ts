@@ -2,9 +2,11 @@ import { buildApp } from './app.ts'
 import { prepareDatabase, StartupError } from './bootstrap.ts'
 import { createRedis } from './cache/redis-client.ts'
 import { ConfigError, loadConfig, loadDotEnv } from './config/index.ts'
-import { ensureSuperAdminKey } from './config/super-admin-key.ts'
+import { ensureDevSecrets } from './config/dev-secrets.ts'
 import { openDatabase } from './db/index.ts'
 import { MigrationError } from './db/migrate.ts'
+import { AppError } from './errors/index.ts'
+import { ensurePlatformAdmin } from './modules/users/index.ts'
 import { createLogger } from './observability/logger.ts'
 
 // How long in-flight requests get to finish after SIGTERM before the process exits anyway.
@@ -12,10 +14,14 @@ const SHUTDOWN_GRACE_MS = 10_000
 
 async function main(): Promise<void> {
   loadDotEnv()
-  const { config, generated } = ensureSuperAdminKey(loadConfig())
+  const { config, generatedSuperAdminKey: generated } = ensureDevSecrets(loadConfig())
   const logger = createLogger(config)
   const db = await openDatabase(config, { onPoolError: (error) => logger.warn({ err: { message: error.message } }, 'database connection lost; the pool reconnects') })
   await prepareDatabase(db, config, logger)
+  if (config.PLATFORM_ADMIN_EMAIL) {
+    const admin = await ensurePlatformAdmin(db, config.PLATFORM_ADMIN_EMAIL, config.PLATFORM_ADMIN_PASSWORD, { resetPassword: false })
+    logger.info({ user_id: admin.id }, admin.created ? 'platform admin created from PLATFORM_ADMIN_EMAIL' : 'platform admin from PLATFORM_ADMIN_EMAIL present')
+  }
   const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, logger) : undefined
 
   let shuttingDown = false
@@ -55,7 +61,7 @@ function printFirstStart(key: string, port: number): void {
       '',
       'A SUPER_ADMIN_KEY was generated for development and saved in ./data/super-admin-key:',
       `  ${key}`,
-      'Create a first tenant (once the tenants API lands):',
+      'Create a first tenant:',
       `  curl -s -X POST http://localhost:${port}/api/v1/tenants -H "Authorization: Bearer ${key}" -H 'content-type: application/json' -d '{"name":"Acme"}'`,
       '',
     ].join('\n') + '\n',
@@ -65,6 +71,8 @@ function printFirstStart(key: string, port: number): void {
 main().catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof StartupError) {
     process.stderr.write(`Tenantry cannot start:\n${(error as ConfigError).problems.map((line) => `  - ${line}`).join('\n')}\n`)
+  } else if (error instanceof AppError) {
+    process.stderr.write(`Tenantry cannot start: ${error.message}\n`)
   } else if (error instanceof MigrationError) {
     process.stderr.write(`Tenantry cannot start: ${error.message}\n`)
   } else {

@@ -15,7 +15,7 @@ describe.runIf(!serverUrl())('on the embedded database', () => {
     const first = await startServer({ DATA_DIR: dataDir })
     const health = await (await fetch(`${first.url}/health`)).json()
     expect(health).toMatchObject({ status: 'ok', checks: { database: { status: 'up', driver: 'pglite' } } })
-    expect(first.output()).toContain('applied 1 migration(s)')
+    expect(first.output()).toMatch(/applied \d+ migration\(s\)/)
     expect(first.output()).toMatch(/default tenant default \([0-9a-f-]+, created\)/)
     expect(first.output()).toContain('A SUPER_ADMIN_KEY was generated')
     const key = readFileSync(join(dataDir, 'super-admin-key'), 'utf8').trim()

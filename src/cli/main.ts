@@ -3,12 +3,16 @@ import { ConfigError } from '../config/index.ts'
 import { MigrationError } from '../db/index.ts'
 import { migrateCommand, UsageError } from './commands/migrate.command.ts'
 import { seedCommand } from './commands/seed.command.ts'
+import { userCommand } from './commands/user.command.ts'
+import { AppError } from '../errors/index.ts'
 
 const USAGE = `usage: tenantry <command>
 
   start                          start the server (same as npm start)
   migrate [up|down|status]       apply, revert (--steps N, default 1) or list migrations
   seed                           seed the 24 permissions, 4 system roles and the default tenant
+  user create-admin --email E (--password P | --password-stdin)
+                                 create a platform admin (or promote an existing user)
 `
 
 async function run(argv: string[]): Promise<void> {
@@ -21,6 +25,8 @@ async function run(argv: string[]): Promise<void> {
       return migrateCommand(args)
     case 'seed':
       return seedCommand()
+    case 'user':
+      return userCommand(args)
     case undefined:
     case 'help':
     case '--help':
@@ -34,6 +40,7 @@ async function run(argv: string[]): Promise<void> {
 run(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`)
   else if (error instanceof UsageError) process.stderr.write(`${error.message}\n\n${USAGE}`)
+  else if (error instanceof AppError) process.stderr.write(`${error.message}\n`)
   else if (error instanceof MigrationError) process.stderr.write(`migration failed: ${error.message}\n`)
   else process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
   process.exit(1)

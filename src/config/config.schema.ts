@@ -33,6 +33,8 @@ export const configSchema = {
   JWT_SECRET: optional({ parse: p.text, doc: 'HS256 signing secret, at least 32 characters (required in production)', secret: true }),
   JWT_EXPIRY: withDefault({ parse: p.duration, default: '24h', doc: 'token lifetime (capped by the tenant session timeout)' }),
   SUPER_ADMIN_KEY: optional({ parse: p.text, doc: 'platform operator key (Bearer); generated into DATA_DIR on first dev start', secret: true }),
+  PLATFORM_ADMIN_EMAIL: optional({ parse: p.email, doc: 'on start, make sure this user exists as a platform admin (created with PLATFORM_ADMIN_PASSWORD)' }),
+  PLATFORM_ADMIN_PASSWORD: optional({ parse: p.text, doc: 'password for PLATFORM_ADMIN_EMAIL when it is created (never changes an existing one)', secret: true }),
   REQUIRE_TENANT: withDefault({ parse: p.boolean, default: inProduction('true', 'false'), aliases: ['TENANT_ISOLATION_STRICT'], doc: 'a tenant-scoped request without a tenant is 403 tenant_required (true in production)' }),
   ALLOW_DEFAULT_TENANT: withDefault({ parse: p.boolean, default: inProduction('false', 'true'), doc: 'fall back to the default tenant when none is named (never with REQUIRE_TENANT in production)' }),
   DEFAULT_TENANT_ID: withDefault({ parse: p.uuid, default: '00000000-0000-4000-8000-000000000001', doc: 'id of the seeded default tenant' }),

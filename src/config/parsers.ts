@@ -108,3 +108,9 @@ export const corsOrigin: Parser<string[] | true | false> = (raw) => {
   }
   return origins
 }
+
+export const email: Parser<string> = (raw) => {
+  const value = raw.trim().toLowerCase()
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value) || value.length > 254) throw new ConfigValueError('expected an email address')
+  return value
+}

@@ -12,6 +12,8 @@ export interface RequestContext {
   readonly tenantId?: string
   readonly actor: Actor
   readonly requestId?: string
+  /** The caller's address, for audit entries. */
+  readonly ip?: string
 }
 
 /** Thrown when tenant-scoped data is reached without a tenant in context. */
@@ -32,10 +34,10 @@ export function runWithContext<T>(ctx: RequestContext, fn: () => T): T {
   return storage.run(Object.freeze({ ...ctx }), fn)
 }
 
-/** For jobs and scripts: run fn as `actor` inside `tenantId`. */
-export function runWithTenant<T>(tenantId: string, fn: () => T, actor: Actor = { type: 'system' }): T {
+/** For jobs, scripts and provisioning: run fn inside `tenantId`, as `actor` (default: the current actor, else system). */
+export function runWithTenant<T>(tenantId: string, fn: () => T, actor?: Actor): T {
   const parent = storage.getStore()
-  return runWithContext({ tenantId, actor, requestId: parent?.requestId }, fn)
+  return runWithContext({ tenantId, actor: actor ?? parent?.actor ?? { type: 'system' }, requestId: parent?.requestId, ip: parent?.ip }, fn)
 }
 
 export function tryGetContext(): RequestContext | undefined {

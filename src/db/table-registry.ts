@@ -1,6 +1,8 @@
 // Every table in the schema, classified. A tenant-scoped table holds one tenant's rows and is
 // guarded by RLS; a global table holds platform rows only (DESIGN §4: no table mixes both).
 // Adding a table means adding a line here; the start and a test refuse an unclassified table.
+// Order matters for tenant tables: a table comes after the tables it references, so a purge
+// walks the list backwards and never trips a foreign key.
 
 export type TableScope = 'tenant' | 'global'
 
@@ -14,6 +16,9 @@ export const tableRegistry: Readonly<Record<string, TableScope>> = {
   platform_audit_log: 'global',
 
   tenant_users: 'tenant',
+  invitations: 'tenant',
+  tenant_configurations: 'tenant',
+  tenant_data_keys: 'tenant',
   inventory_items: 'tenant',
 }
 

@@ -44,6 +44,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
 }
 
 export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
+  if (typeof body.retry_after === 'number') reply.header('retry-after', String(body.retry_after))
   return reply.code(body.status).type(PROBLEM_TYPE).send(body)
 }
 

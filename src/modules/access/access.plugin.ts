@@ -1,0 +1,108 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Config } from '../../config/index.ts'
+import type { Actor } from '../../context/index.ts'
+import { AppError } from '../../errors/index.ts'
+import type { Permission } from '../rbac/index.ts'
+import { isOperator, type Authenticator, type Principal } from './principal.ts'
+import type { MembershipRecord, TenantDirectory, TenantRecord } from './tenant-directory.ts'
+import { resolveTenant, selectorsOf } from './tenant-resolver.ts'
+
+/** Who may call a route: anyone, any authenticated caller, platform operators, or a tenant's members. */
+export type RouteAccess = 'public' | 'authenticated' | 'platform' | 'tenant'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: RouteAccess
+    /** Required on tenant routes: the permission the caller's role must hold. */
+    permission?: Permission
+  }
+  interface FastifyRequest {
+    principal: Principal
+    tenant: TenantRecord | undefined
+    membership: MembershipRecord | undefined
+  }
+}
+
+export interface AccessPluginOptions {
+  config: Config
+  authenticator: Authenticator
+  directory: TenantDirectory
+}
+
+/**
+ * Authentication, tenant resolution (DESIGN §6) and the permission check, before the body is
+ * even read. Every /api route must declare its access, and every tenant route its permission:
+ * a route that forgets is refused when it is registered, not discovered in production.
+ */
+async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions): Promise<void> {
+  const { config, authenticator, directory } = options
+  const resolution = { requireTenant: config.REQUIRE_TENANT, allowDefaultTenant: config.ALLOW_DEFAULT_TENANT, defaultTenantId: config.DEFAULT_TENANT_ID }
+  const selectorOptions = {
+    tenantHeader: config.TENANT_HEADER,
+    subdomainEnabled: config.TENANT_SUBDOMAIN_ENABLED,
+    baseDomain: config.BASE_DOMAIN,
+    queryParamEnabled: config.TENANT_QUERY_PARAM_ENABLED,
+  }
+
+  app.decorateRequest('principal', null as unknown as { getter: () => Principal })
+  app.decorateRequest('tenant', undefined)
+  app.decorateRequest('membership', undefined)
+
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/')) return
+    const access = route.config?.access
+    if (!access) throw new Error(`route ${route.method} ${route.url} declares no access (public, authenticated, platform or tenant)`)
+    if (access === 'tenant' && !route.config?.permission) throw new Error(`tenant route ${route.method} ${route.url} declares no permission`)
+  })
+
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config.access
+    request.principal = { kind: 'anonymous' }
+    if (!access) return
+    request.principal = await authenticator.authenticate(request.headers.authorization)
+    if (access === 'public') return
+    if (request.principal.kind === 'anonymous') throw new AppError('unauthorized', 'send Authorization: Bearer <token>')
+    request.actor = actorOf(request.principal, false)
+    if (access === 'authenticated') return
+    if (access === 'platform') {
+      if (!isOperator(request.principal)) throw new AppError('forbidden', 'platform routes need SUPER_ADMIN_KEY or a platform admin')
+      return
+    }
+    await admitToTenant(request)
+  })
+
+  async function admitToTenant(request: FastifyRequest): Promise<void> {
+    const principal = request.principal
+    const tokenTenantId = principal.kind === 'user' ? principal.tokenTenantId : undefined
+    const tenant = await resolveTenant(tokenTenantId, selectorsOf(request, selectorOptions), directory, resolution)
+    const permission = request.routeOptions.config.permission!
+
+    if (principal.kind === 'user') {
+      const membership = await directory.membership(tenant.id, principal.user.id)
+      if (membership) request.membership = membership
+      if (!membership || membership.status === 'invited') {
+        // Operators may act inside any tenant (DESIGN §6.6); everyone else sees one answer.
+        if (!principal.user.isPlatformAdmin) throw new AppError('tenant_access_denied', 'the tenant does not exist or you have no access to it')
+      } else {
+        if (tenant.status === 'suspended') throw new AppError('tenant_suspended', 'this tenant is suspended')
+        if (tenant.status !== 'active') throw new AppError('tenant_access_denied', 'the tenant does not exist or you have no access to it')
+        if (membership.status === 'suspended') throw new AppError('membership_suspended', 'your membership of this tenant is suspended')
+        if (!membership.permissions.has(permission)) {
+          throw new AppError('permission_denied', `this needs the ${permission} permission`, { permission })
+        }
+      }
+    }
+    request.tenant = tenant
+    request.tenantId = tenant.id
+    request.actor = actorOf(principal, request.membership?.status === 'active')
+  }
+}
+
+function actorOf(principal: Principal, isMember: boolean): Actor {
+  if (principal.kind === 'super_admin') return { type: 'platform' }
+  if (principal.kind === 'user') return principal.user.isPlatformAdmin && !isMember ? { type: 'platform', userId: principal.user.id } : { type: 'user', userId: principal.user.id }
+  return { type: 'anonymous' }
+}
+
+export default fp(accessPlugin, { name: 'tenantry-access', dependencies: ['tenantry-request-context'] })

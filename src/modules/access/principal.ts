@@ -1,0 +1,49 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { AppError } from '../../errors/index.ts'
+import { InvalidTokenError, type TokenService } from '../auth/tokens.ts'
+import type { TenantDirectory, UserRecord } from './tenant-directory.ts'
+
+/** Who is calling, from the Authorization header alone (tenant resolution comes after). */
+export type Principal =
+  | { kind: 'anonymous' }
+  | { kind: 'super_admin' }
+  | { kind: 'user'; user: UserRecord; tokenTenantId: string | undefined }
+
+export const isOperator = (principal: Principal): boolean =>
+  principal.kind === 'super_admin' || (principal.kind === 'user' && principal.user.isPlatformAdmin)
+
+const digest = (value: string) => createHash('sha256').update(value).digest()
+
+export class Authenticator {
+  private readonly superAdminDigest: Buffer | undefined
+
+  constructor(
+    superAdminKey: string | undefined,
+    private readonly tokens: TokenService,
+    private readonly directory: TenantDirectory,
+  ) {
+    this.superAdminDigest = superAdminKey ? digest(superAdminKey) : undefined
+  }
+
+  async authenticate(authorization: string | undefined): Promise<Principal> {
+    if (authorization === undefined || authorization === '') return { kind: 'anonymous' }
+    const match = /^Bearer ([\x21-\x7e]{1,4096})$/i.exec(authorization)
+    if (!match) throw new AppError('invalid_token', 'Authorization must be "Bearer <token>"')
+    const credential = match[1]!
+    // Equal-length digests compared in constant time: no timing hint about the key.
+    if (this.superAdminDigest && timingSafeEqual(digest(credential), this.superAdminDigest)) return { kind: 'super_admin' }
+    if (credential.startsWith('tnt_')) throw new AppError('invalid_token', 'API key not recognised')
+
+    let claims
+    try {
+      claims = await this.tokens.verify(credential)
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw new AppError('invalid_token', error.message)
+      throw error
+    }
+    const user = await this.directory.user(claims.userId)
+    if (!user) throw new AppError('invalid_token', 'token invalid')
+    if (user.status !== 'active') throw new AppError('account_disabled', 'this account is disabled')
+    return { kind: 'user', user, tokenTenantId: claims.tenantId }
+  }
+}

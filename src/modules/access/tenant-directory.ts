@@ -1,0 +1,127 @@
+import { TtlCache } from '../../cache/ttl-cache.ts'
+import type { InvalidationBus } from '../../cache/invalidation-bus.ts'
+import { withSystem, type Database } from '../../db/index.ts'
+import type { PlanName, TenantSettings } from '../plans/index.ts'
+
+export interface TenantRecord {
+  id: string
+  slug: string
+  name: string
+  status: 'provisioning' | 'active' | 'suspended' | 'deleted'
+  plan: PlanName
+  settings: TenantSettings
+}
+
+export interface MembershipRecord {
+  status: 'active' | 'suspended' | 'invited'
+  roleId: string
+  roleName: string
+  permissions: ReadonlySet<string>
+}
+
+export interface UserRecord {
+  id: string
+  email: string
+  status: 'active' | 'disabled'
+  isPlatformAdmin: boolean
+}
+
+// Brief: a change is also invalidated explicitly (on this instance at once, on others through
+// Redis); the TTL only bounds how stale an instance without Redis signals can be.
+const CACHE_TTL_MS = 30_000
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+const SLUG = /^[a-z0-9]([a-z0-9-]{1,61})[a-z0-9]$/
+
+/**
+ * The per-request lookups of access control — tenant by id or slug, a user, a membership with
+ * its permissions — cached and invalidated on change, so a request costs no extra query.
+ */
+export class TenantDirectory {
+  private readonly tenants = new TtlCache<TenantRecord>(CACHE_TTL_MS)
+  private readonly slugs = new TtlCache<string>(CACHE_TTL_MS)
+  private readonly users = new TtlCache<UserRecord | null>(CACHE_TTL_MS)
+  private readonly memberships = new TtlCache<MembershipRecord | null>(CACHE_TTL_MS, 100_000)
+
+  constructor(
+    private readonly db: Database,
+    bus: InvalidationBus,
+  ) {
+    bus.on((event) => {
+      if (event.kind === 'tenant') {
+        const cached = this.tenants.get(event.tenantId)
+        if (cached) this.slugs.delete(cached.slug)
+        this.tenants.delete(event.tenantId)
+        this.memberships.deletePrefix(`${event.tenantId}:`)
+      } else if (event.kind === 'user') {
+        this.users.delete(event.userId)
+        // Memberships are keyed tenant-first; a user change (disable, delete) is rare: clear all.
+        this.memberships.clear()
+      } else {
+        this.memberships.delete(`${event.tenantId}:${event.userId}`)
+      }
+    })
+  }
+
+  /** A tenant by uuid or slug; anything that is neither is unknown (never reaches SQL). */
+  async findTenant(ref: string): Promise<TenantRecord | undefined> {
+    const value = ref.trim().toLowerCase()
+    if (UUID.test(value)) return this.tenantById(value)
+    if (!SLUG.test(value)) return undefined
+    const id = this.slugs.get(value)
+    if (id) return this.tenantById(id)
+    const tenant = await this.loadTenant('slug = $1', value)
+    return tenant
+  }
+
+  async tenantById(id: string): Promise<TenantRecord | undefined> {
+    if (!UUID.test(id)) return undefined
+    return this.tenants.get(id) ?? this.loadTenant('id = $1', id)
+  }
+
+  async user(userId: string): Promise<UserRecord | undefined> {
+    const cached = this.users.get(userId)
+    if (cached !== undefined) return cached ?? undefined
+    if (!UUID.test(userId)) return undefined
+    const { rows } = await withSystem(this.db, (tx) =>
+      tx.query<{ id: string; email: string; status: UserRecord['status']; is_platform_admin: boolean }>(
+        'select id, email, status, is_platform_admin from users where id = $1',
+        [userId],
+      ),
+    )
+    const row = rows[0]
+    const user = row ? { id: row.id, email: row.email, status: row.status, isPlatformAdmin: row.is_platform_admin } : null
+    this.users.set(userId, user)
+    return user ?? undefined
+  }
+
+  async membership(tenantId: string, userId: string): Promise<MembershipRecord | undefined> {
+    const key = `${tenantId}:${userId}`
+    const cached = this.memberships.get(key)
+    if (cached !== undefined) return cached ?? undefined
+    // One statement in the tenant's context: RLS admits only this tenant's membership row.
+    const { rows } = await this.db.tenantStatement<{ status: MembershipRecord['status']; role_id: string; role_name: string; permissions: string[] }>(
+      tenantId,
+      `select tu.status, tu.role_id, r.name as role_name,
+              coalesce(array(select rp.permission from role_permissions rp where rp.role_id = tu.role_id), '{}') as permissions
+         from tenant_users tu join roles r on r.id = tu.role_id
+        where tu.tenant_id = $1 and tu.user_id = $2`,
+      [tenantId, userId],
+    )
+    const row = rows[0]
+    const membership = row ? { status: row.status, roleId: row.role_id, roleName: row.role_name, permissions: new Set(row.permissions) } : null
+    this.memberships.set(key, membership)
+    return membership ?? undefined
+  }
+
+  private async loadTenant(where: string, value: string): Promise<TenantRecord | undefined> {
+    const { rows } = await withSystem(this.db, (tx) =>
+      tx.query<TenantRecord>(`select id, slug, name, status, plan, settings from tenants where ${where}`, [value]),
+    )
+    const tenant = rows[0]
+    if (tenant) {
+      this.tenants.set(tenant.id, tenant)
+      this.slugs.set(tenant.slug, tenant.id)
+    }
+    return tenant
+  }
+}

@@ -1,0 +1,90 @@
+// DESIGN §6: which tenant a request is for. CAUTION: this decides whose data a request reaches.
+// It fails closed: anything unclear is a 403, an unknown tenant and one the caller may not see
+// answer the same, and a selector that disagrees with the credential is refused.
+import { AppError } from '../../errors/index.ts'
+import type { TenantRecord } from './tenant-directory.ts'
+
+export type SelectorSource = 'header' | 'slug_header' | 'subdomain' | 'query'
+
+export interface Selector {
+  source: SelectorSource
+  value: string
+}
+
+export interface ResolutionPolicy {
+  requireTenant: boolean
+  allowDefaultTenant: boolean
+  defaultTenantId: string
+}
+
+export interface TenantLookup {
+  findTenant(ref: string): Promise<TenantRecord | undefined>
+  tenantById(id: string): Promise<TenantRecord | undefined>
+}
+
+const denied = () => new AppError('tenant_access_denied', 'the tenant does not exist or you have no access to it')
+
+export async function resolveTenant(
+  credentialTenantId: string | undefined,
+  selectors: Selector[],
+  lookup: TenantLookup,
+  policy: ResolutionPolicy,
+): Promise<TenantRecord> {
+  if (credentialTenantId) {
+    const bound = await lookup.tenantById(credentialTenantId)
+    if (!bound) throw denied()
+    // Compared against the bound tenant's own id and slug, without looking the selector up, so
+    // the answer does not reveal whether the other tenant exists.
+    for (const selector of selectors) {
+      const value = selector.value.trim().toLowerCase()
+      if (value !== bound.id && value !== bound.slug) {
+        throw new AppError('tenant_mismatch', `the ${describe(selector.source)} names another tenant than the credential`)
+      }
+    }
+    return bound
+  }
+
+  if (selectors.length > 0) {
+    const found = await Promise.all(selectors.map((selector) => lookup.findTenant(selector.value)))
+    if (found.some((tenant) => tenant === undefined)) throw denied()
+    const ids = new Set(found.map((tenant) => tenant!.id))
+    if (ids.size > 1) throw new AppError('tenant_mismatch', 'the tenant selectors of this request name different tenants')
+    return found[0]!
+  }
+
+  if (!policy.requireTenant && policy.allowDefaultTenant) {
+    const fallback = await lookup.tenantById(policy.defaultTenantId)
+    if (fallback) return fallback
+  }
+  throw new AppError('tenant_required', 'this route needs a tenant: name it with the tenant header, a tenant-bound token or key')
+}
+
+function describe(source: SelectorSource): string {
+  return { header: 'tenant header', slug_header: 'X-Tenant-Slug header', subdomain: 'subdomain', query: 'tenant query parameter' }[source]
+}
+
+/** The tenant selectors present on a request, per configuration. */
+export function selectorsOf(
+  request: { headers: Record<string, string | string[] | undefined>; query: unknown; hostname: string },
+  options: { tenantHeader: string; subdomainEnabled: boolean; baseDomain: string | undefined; queryParamEnabled: boolean },
+): Selector[] {
+  const selectors: Selector[] = []
+  const header = first(request.headers[options.tenantHeader.toLowerCase()])
+  if (header !== undefined) selectors.push({ source: 'header', value: header })
+  const slugHeader = first(request.headers['x-tenant-slug'])
+  if (slugHeader !== undefined && options.tenantHeader.toLowerCase() !== 'x-tenant-slug') selectors.push({ source: 'slug_header', value: slugHeader })
+  if (options.subdomainEnabled && options.baseDomain) {
+    const host = request.hostname.split(':')[0]!.toLowerCase()
+    const base = options.baseDomain.toLowerCase()
+    if (host.endsWith(`.${base}`)) selectors.push({ source: 'subdomain', value: host.slice(0, -(base.length + 1)) })
+  }
+  if (options.queryParamEnabled) {
+    const value = (request.query as Record<string, unknown> | undefined)?.tenant
+    if (typeof value === 'string') selectors.push({ source: 'query', value })
+  }
+  return selectors
+}
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}

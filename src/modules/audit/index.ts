@@ -1,0 +1,1 @@
+export { recordPlatformAction, type PlatformAuditEntry } from './platform-audit.ts'

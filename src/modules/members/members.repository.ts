@@ -1,0 +1,83 @@
+// SQL for memberships (tenant_users) and invitations; every statement filters on tx.tenantId.
+import type { TenantTx } from '../../db/index.ts'
+
+export interface MemberRow {
+  id: string
+  user_id: string
+  email: string
+  name: string | null
+  role_id: string
+  role: string
+  status: 'active' | 'suspended' | 'invited'
+  created_at: Date
+  updated_at: Date
+}
+
+const MEMBER_SELECT = `select tu.user_id as id, tu.user_id, u.email, u.name, tu.role_id, r.name as role, tu.status, tu.created_at, tu.updated_at
+  from tenant_users tu join users u on u.id = tu.user_id join roles r on r.id = tu.role_id`
+
+export async function listMembers(tx: TenantTx, limit: number, after: { at: string; id: string } | undefined): Promise<MemberRow[]> {
+  const { rows } = await tx.query<MemberRow>(
+    `${MEMBER_SELECT} where tu.tenant_id = $1 and ($2::timestamptz is null or (tu.created_at, tu.user_id) > ($2::timestamptz, $3::uuid))
+      order by tu.created_at, tu.user_id limit $4`,
+    [tx.tenantId, after?.at ?? null, after?.id ?? null, limit + 1],
+  )
+  return rows
+}
+
+export async function findMember(tx: TenantTx, userId: string): Promise<MemberRow | undefined> {
+  const { rows } = await tx.query<MemberRow>(`${MEMBER_SELECT} where tu.tenant_id = $1 and tu.user_id = $2`, [tx.tenantId, userId])
+  return rows[0]
+}
+
+export async function insertMembership(tx: TenantTx, membership: { userId: string; roleId: string; status: MemberRow['status'] }): Promise<void> {
+  await tx.query('insert into tenant_users (tenant_id, user_id, role_id, status) values ($1, $2, $3, $4)', [tx.tenantId, membership.userId, membership.roleId, membership.status])
+}
+
+export async function updateMembership(tx: TenantTx, userId: string, changes: { roleId?: string; status?: MemberRow['status'] }): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    'update tenant_users set role_id = coalesce($3, role_id), status = coalesce($4, status), updated_at = now() where tenant_id = $1 and user_id = $2',
+    [tx.tenantId, userId, changes.roleId ?? null, changes.status ?? null],
+  )
+  return rowCount > 0
+}
+
+export async function deleteMembership(tx: TenantTx, userId: string): Promise<boolean> {
+  const { rowCount } = await tx.query('delete from tenant_users where tenant_id = $1 and user_id = $2', [tx.tenantId, userId])
+  return rowCount > 0
+}
+
+export async function countMembers(tx: TenantTx): Promise<number> {
+  const { rows } = await tx.query<{ n: number }>('select count(*)::int as n from tenant_users where tenant_id = $1', [tx.tenantId])
+  return rows[0]!.n
+}
+
+/** Active members holding the Admin role, locked so two concurrent demotions cannot both pass. */
+export async function activeAdminIds(tx: TenantTx): Promise<string[]> {
+  const { rows } = await tx.query<{ user_id: string }>(
+    `select tu.user_id from tenant_users tu join roles r on r.id = tu.role_id
+      where tu.tenant_id = $1 and tu.status = 'active' and r.name = 'Admin' for update of tu`,
+    [tx.tenantId],
+  )
+  return rows.map((row) => row.user_id)
+}
+
+export async function insertInvitation(tx: TenantTx, invitation: { userId: string; tokenHash: string; expiresAt: Date }): Promise<void> {
+  await tx.query('insert into invitations (tenant_id, user_id, token_hash, expires_at) values ($1, $2, $3, $4)', [
+    tx.tenantId,
+    invitation.userId,
+    invitation.tokenHash,
+    invitation.expiresAt,
+  ])
+}
+
+/** Claims an open invitation (one use): returns its user, or undefined when unknown, used or expired. */
+export async function consumeInvitation(tx: TenantTx, tokenHash: string): Promise<string | undefined> {
+  const { rows } = await tx.query<{ user_id: string }>(
+    `update invitations set accepted_at = now()
+      where tenant_id = $1 and token_hash = $2 and accepted_at is null and expires_at > now()
+      returning user_id`,
+    [tx.tenantId, tokenHash],
+  )
+  return rows[0]?.user_id
+}

@@ -1,0 +1,151 @@
+import type { InvalidationBus } from '../../cache/invalidation-bus.ts'
+import { currentTenantId, runWithTenant, tryGetContext } from '../../context/index.ts'
+import { withSystem, withTenant, type Database, type TenantTx } from '../../db/index.ts'
+import { AppError, notFound } from '../../errors/index.ts'
+import { decodeCursor, page } from '../../http/pagination.ts'
+import { recordPlatformAction } from '../audit/index.ts'
+import { hashPassword, passwordProblems } from '../auth/passwords.ts'
+import { effectiveConfig, type PlanDefaults, type PlanName, type TenantSettings } from '../plans/index.ts'
+import { findRole, type RoleRow } from '../rbac/index.ts'
+import { usersRepository as users } from '../users/index.ts'
+import { createInvitationToken } from './invitation-token.ts'
+import * as repository from './members.repository.ts'
+import type { MemberRow } from './members.repository.ts'
+
+// How long an invitation stays acceptable.
+const INVITATION_TTL_MS = 7 * 86_400_000
+
+export interface AddMemberInput {
+  email?: string
+  /** Operators may name an existing user by id instead of email. */
+  userId?: string
+  name?: string
+  password?: string
+  role_id?: string
+  role?: string
+}
+
+export interface AddedMember {
+  member: MemberRow
+  /** Returned once, when the user was invited instead of given a password. */
+  invitation_token?: string
+  invitation_expires_at?: Date
+}
+
+/** Memberships of the tenant in context. Every change invalidates the access cache at once. */
+export class MembersService {
+  constructor(
+    private readonly db: Database,
+    private readonly bus: InvalidationBus,
+  ) {}
+
+  async list(options: { limit?: number; cursor?: string }): Promise<{ data: MemberRow[]; next_cursor: string | null }> {
+    const limit = options.limit ?? 50
+    const rows = await withTenant(this.db, (tx) => repository.listMembers(tx, limit, decodeCursor(options.cursor)))
+    return page(rows, limit, (row) => row.created_at)
+  }
+
+  /**
+   * Adds a member: an existing user joins at once; a new user is created with the password given
+   * (checked against the tenant's policy) or invited with a one-time token. max_users holds.
+   */
+  async add(input: AddMemberInput): Promise<AddedMember> {
+    const policy = await this.configuration()
+    if (input.password !== undefined) assertPassword(input.password, policy)
+    const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password)
+
+    const added = await withTenant(this.db, async (tx) => {
+      const role = await resolveRole(tx, input)
+      const limit = policy.limits.max_users
+      if (limit !== null && (await repository.countMembers(tx)) >= limit) {
+        throw new AppError('quota_exceeded', `the plan allows ${limit} members`, { limit: 'max_users', allowed: limit })
+      }
+      let user = input.userId ? await users.findUserById(tx, input.userId) : await users.findUserByEmail(tx, input.email!)
+      if (input.userId && !user) throw notFound('user', input.userId)
+      if (user && input.password !== undefined) {
+        throw new AppError('conflict', 'this person already has an account: add them without a password')
+      }
+      user ??= await users.insertUser(tx, { email: input.email!, name: input.name, passwordHash, defaultTenantId: tx.tenantId })
+      if (await repository.findMember(tx, user.id)) throw new AppError('already_exists', 'this person is already a member')
+      const invite = !user.password_hash
+      await repository.insertMembership(tx, { userId: user.id, roleId: role.id, status: invite ? 'invited' : 'active' })
+      await users.setDefaultTenantIfUnset(tx, user.id, tx.tenantId)
+      const result: AddedMember = { member: (await repository.findMember(tx, user.id))! }
+      if (invite) {
+        const { token, tokenHash } = createInvitationToken(tx.tenantId)
+        const expiresAt = new Date(Date.now() + INVITATION_TTL_MS)
+        await repository.insertInvitation(tx, { userId: user.id, tokenHash, expiresAt })
+        Object.assign(result, { invitation_token: token, invitation_expires_at: expiresAt })
+      }
+      await auditIfOperator(tx, 'member.added', user.id, { role: role.name, invited: invite })
+      return result
+    })
+    this.bus.publish({ kind: 'membership', tenantId: currentTenantId(), userId: added.member.user_id })
+    return added
+  }
+
+  async update(userId: string, changes: { role_id?: string; role?: string; status?: 'active' | 'suspended' }): Promise<MemberRow> {
+    const member = await withTenant(this.db, async (tx) => {
+      const current = await repository.findMember(tx, userId)
+      if (!current) throw notFound('member', userId)
+      if (current.status === 'invited' && changes.status === 'active') throw new AppError('conflict', 'an invited member becomes active by accepting the invitation')
+      const role = changes.role_id !== undefined || changes.role !== undefined ? await resolveRole(tx, changes) : undefined
+      const losesAdmin = (role !== undefined && role.name !== 'Admin') || changes.status === 'suspended'
+      if (current.role === 'Admin' && current.status === 'active' && losesAdmin) await assertNotLastAdmin(tx, userId)
+      await repository.updateMembership(tx, userId, { roleId: role?.id, status: changes.status })
+      await auditIfOperator(tx, 'member.updated', userId, { role: role?.name, status: changes.status })
+      return (await repository.findMember(tx, userId))!
+    })
+    this.bus.publish({ kind: 'membership', tenantId: currentTenantId(), userId })
+    return member
+  }
+
+  async remove(userId: string): Promise<void> {
+    await withTenant(this.db, async (tx) => {
+      const current = await repository.findMember(tx, userId)
+      if (!current) throw notFound('member', userId)
+      if (current.role === 'Admin' && current.status === 'active') await assertNotLastAdmin(tx, userId)
+      await repository.deleteMembership(tx, userId)
+      await users.clearDefaultTenant(tx, userId, tx.tenantId)
+      await auditIfOperator(tx, 'member.removed', userId, {})
+    })
+    this.bus.publish({ kind: 'membership', tenantId: currentTenantId(), userId })
+  }
+
+  /** For operators (POST /tenants/:id/users): the same rules, inside the named tenant. */
+  async addToTenant(tenantId: string, input: AddMemberInput): Promise<AddedMember> {
+    const exists = await withSystem(this.db, (tx) => tx.query("select 1 from tenants where id = $1 and status <> 'deleted'", [tenantId]))
+    if (exists.rows.length === 0) throw notFound('tenant', tenantId)
+    return runWithTenant(tenantId, () => this.add(input))
+  }
+
+  private async configuration(): Promise<PlanDefaults> {
+    const tenantId = currentTenantId()
+    const { rows } = await withSystem(this.db, (tx) => tx.query<{ plan: PlanName; settings: TenantSettings }>('select plan, settings from tenants where id = $1', [tenantId]))
+    if (!rows[0]) throw notFound('tenant', tenantId)
+    return effectiveConfig(rows[0].plan, rows[0].settings)
+  }
+}
+
+export function assertPassword(password: string, policy: PlanDefaults): void {
+  const problems = passwordProblems(password, policy.password_policy)
+  if (problems.length > 0) throw new AppError('validation_failed', `the password needs ${problems.join(', ')}`, { field: 'password', requirements: problems })
+}
+
+async function resolveRole(tx: TenantTx, input: { role_id?: string; role?: string }): Promise<RoleRow> {
+  if (input.role_id === undefined && input.role === undefined) throw new AppError('validation_failed', 'give role_id or role', { field: 'role_id' })
+  const role = await findRole(tx, { id: input.role_id, name: input.role })
+  if (!role) throw new AppError('validation_failed', `unknown role ${input.role_id ?? input.role}`, { field: input.role_id ? 'role_id' : 'role' })
+  return role
+}
+
+async function assertNotLastAdmin(tx: TenantTx, userId: string): Promise<void> {
+  const admins = await repository.activeAdminIds(tx)
+  if (admins.length <= 1 && admins.includes(userId)) throw new AppError('last_admin', 'the tenant must keep at least one active Admin')
+}
+
+/** Operators acting inside a tenant leave a platform audit entry (tenant audit logs come with the audit module). */
+async function auditIfOperator(tx: TenantTx, action: string, userId: string, metadata: Record<string, unknown>): Promise<void> {
+  if (tryGetContext()?.actor.type !== 'platform') return
+  await recordPlatformAction(tx, { action, targetType: 'membership', targetId: `${tx.tenantId}:${userId}`, metadata })
+}

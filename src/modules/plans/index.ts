@@ -1,0 +1,3 @@
+export { PLAN_NAMES, FEATURE_NAMES, planCatalog, type PlanName, type FeatureName, type PlanDefaults, type PasswordPolicy, type PlanLimits } from './plan-catalog.ts'
+export { effectiveConfig, exceededLimits } from './effective-config.ts'
+export { TenantSettingsSchema, TenantSettingsPatchSchema, type TenantSettings, type TenantSettingsPatch } from './tenant-settings.schema.ts'

@@ -1,0 +1,70 @@
+import { Type, type Static } from 'typebox'
+import { FEATURE_NAMES } from './plan-catalog.ts'
+
+const DNS_LABEL = '^[a-z0-9]([a-z0-9-]{1,61})[a-z0-9]$'
+const HOSTNAME = '^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$'
+const nullableCount = (max: number) => Type.Union([Type.Integer({ minimum: 0, maximum: max }), Type.Null()])
+
+/** The settings a tenant may override, one schema per key. Unknown keys are refused at every level. */
+export const settingsParts = {
+  subdomain: Type.String({ pattern: DNS_LABEL, description: 'display subdomain (resolution uses the slug)' }),
+  domains: Type.Array(Type.String({ pattern: HOSTNAME, maxLength: 253 }), { maxItems: 20, uniqueItems: true }),
+  features: Type.Object(Object.fromEntries(FEATURE_NAMES.map((name) => [name, Type.Optional(Type.Boolean())])), { additionalProperties: false }),
+  limits: Type.Object(
+    {
+      max_users: Type.Optional(nullableCount(10_000_000)),
+      max_items: Type.Optional(nullableCount(100_000_000)),
+      api_requests_per_day: Type.Optional(nullableCount(1_000_000_000)),
+      rate_limit_per_minute: Type.Optional(nullableCount(10_000_000)),
+      session_timeout_minutes: Type.Optional(Type.Integer({ minimum: 5, maximum: 43_200 })),
+    },
+    { additionalProperties: false },
+  ),
+  password_policy: Type.Object(
+    {
+      min_length: Type.Optional(Type.Integer({ minimum: 8, maximum: 128 })),
+      require_uppercase: Type.Optional(Type.Boolean()),
+      require_lowercase: Type.Optional(Type.Boolean()),
+      require_digit: Type.Optional(Type.Boolean()),
+      require_symbol: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false },
+  ),
+  branding: Type.Object(
+    {
+      display_name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+      logo_url: Type.Optional(Type.String({ pattern: '^https://', maxLength: 2048 })),
+      primary_color: Type.Optional(Type.String({ pattern: '^#[0-9a-fA-F]{6}$' })),
+    },
+    { additionalProperties: false },
+  ),
+}
+
+export const TenantSettingsSchema = Type.Object(
+  {
+    subdomain: Type.Optional(settingsParts.subdomain),
+    domains: Type.Optional(settingsParts.domains),
+    features: Type.Optional(settingsParts.features),
+    limits: Type.Optional(settingsParts.limits),
+    password_policy: Type.Optional(settingsParts.password_policy),
+    branding: Type.Optional(settingsParts.branding),
+  },
+  { additionalProperties: false },
+)
+
+export type TenantSettings = Static<typeof TenantSettingsSchema>
+
+/** PATCH form: a key given replaces that key; null removes it (back to the plan default). */
+export const TenantSettingsPatchSchema = Type.Object(
+  {
+    subdomain: Type.Optional(Type.Union([settingsParts.subdomain, Type.Null()])),
+    domains: Type.Optional(Type.Union([settingsParts.domains, Type.Null()])),
+    features: Type.Optional(Type.Union([settingsParts.features, Type.Null()])),
+    limits: Type.Optional(Type.Union([settingsParts.limits, Type.Null()])),
+    password_policy: Type.Optional(Type.Union([settingsParts.password_policy, Type.Null()])),
+    branding: Type.Optional(Type.Union([settingsParts.branding, Type.Null()])),
+  },
+  { additionalProperties: false },
+)
+
+export type TenantSettingsPatch = Static<typeof TenantSettingsPatchSchema>

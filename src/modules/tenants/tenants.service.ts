@@ -1,0 +1,183 @@
+import { randomUUID } from 'node:crypto'
+import type { InvalidationBus } from '../../cache/invalidation-bus.ts'
+import { runWithTenant } from '../../context/index.ts'
+import { tenantTables, withSystem, withTenant, type Database, type TenantTx } from '../../db/index.ts'
+import { AppError, notFound } from '../../errors/index.ts'
+import { decodeCursor, page } from '../../http/pagination.ts'
+import { recordPlatformAction } from '../audit/index.ts'
+import { effectiveConfig, exceededLimits, type PlanDefaults, type PlanName, type TenantSettings, type TenantSettingsPatch } from '../plans/index.ts'
+import { assertValidSlug, slugFromName, withSuffix } from './slug.ts'
+import * as repository from './tenants.repository.ts'
+import type { TenantRow } from './tenants.repository.ts'
+import type { CreateTenantInput, ListTenantsFilter, UpdateTenantInput } from './tenants.schemas.ts'
+
+export type Tenant = TenantRow & { configuration: PlanDefaults }
+
+/** Extra per-tenant set-up run inside the provisioning transaction (a failure undoes the tenant). */
+export type Provisioner = (tx: TenantTx, tenant: TenantRow) => Promise<void>
+
+// A deleted tenant can be reactivated for this long; after it, only a purge is left.
+export const DELETED_TENANT_RETENTION_DAYS = 30
+const DEFAULT_CONFIGURATION: Record<string, unknown> = { timezone: 'UTC', locale: 'en' }
+
+export class TenantsService {
+  private readonly provisioners: Provisioner[] = [seedDefaultConfiguration]
+
+  constructor(
+    private readonly db: Database,
+    private readonly bus: InvalidationBus,
+  ) {}
+
+  /** Lets another module (or a test) add provisioning steps. */
+  addProvisioner(provisioner: Provisioner): void {
+    this.provisioners.push(provisioner)
+  }
+
+  /**
+   * Provisioning is one transaction in the new tenant's context: the row (provisioning), every
+   * provisioner, the platform audit entry, then active. A failure anywhere leaves nothing.
+   */
+  async create(input: CreateTenantInput, inTransaction?: (tx: TenantTx, tenant: TenantRow) => Promise<void>): Promise<Tenant> {
+    const slug = input.slug !== undefined ? validSlug(input.slug) : await this.availableSlug(slugFromName(input.name))
+    const id = randomUUID()
+    const row = await runWithTenant(id, () =>
+      withTenant(this.db, async (tx) => {
+        const inserted = await repository.insertTenant(tx, { id, slug, name: input.name.trim(), plan: input.plan ?? 'basic', settings: input.settings ?? {} })
+        for (const provision of this.provisioners) await provision(tx, inserted)
+        if (inTransaction) await inTransaction(tx, inserted)
+        const active = await repository.updateTenant(tx, id, { status: 'active' })
+        await recordPlatformAction(tx, { action: 'tenant.created', targetType: 'tenant', targetId: id, metadata: { slug, plan: inserted.plan } })
+        return active!
+      }),
+    )
+    return withConfiguration(row)
+  }
+
+  async get(id: string): Promise<Tenant> {
+    const row = await withSystem(this.db, (tx) => repository.findTenant(tx, id))
+    if (!row) throw notFound('tenant', id)
+    return withConfiguration(row)
+  }
+
+  async list(filter: ListTenantsFilter): Promise<{ data: Tenant[]; next_cursor: string | null }> {
+    const limit = filter.limit ?? 50
+    const rows = await withSystem(this.db, (tx) => repository.listTenants(tx, { ...filter, limit }, decodeCursor(filter.cursor)))
+    const result = page(rows, limit, (row) => row.created_at)
+    return { data: result.data.map(withConfiguration), next_cursor: result.next_cursor }
+  }
+
+  async update(id: string, input: UpdateTenantInput): Promise<Tenant> {
+    return this.change(id, 'tenant.updated', async (_tx, current) => {
+      const settings = input.settings ? mergeSettings(current.settings, input.settings) : undefined
+      return { name: input.name?.trim(), settings }
+    }, { fields: Object.keys(input) })
+  }
+
+  suspend(id: string): Promise<Tenant> {
+    return this.change(id, 'tenant.suspended', async (_tx, current) => {
+      if (current.status !== 'active') throw new AppError('conflict', `only an active tenant can be suspended; this one is ${current.status}`)
+      return { status: 'suspended' }
+    })
+  }
+
+  reactivate(id: string): Promise<Tenant> {
+    return this.change(id, 'tenant.reactivated', async (_tx, current) => {
+      if (current.status === 'active') throw new AppError('conflict', 'the tenant is already active')
+      if (current.status === 'deleted' && current.deleted_at && Date.now() - current.deleted_at.getTime() > DELETED_TENANT_RETENTION_DAYS * 86_400_000) {
+        throw new AppError('conflict', `the tenant was deleted more than ${DELETED_TENANT_RETENTION_DAYS} days ago and can only be purged`)
+      }
+      return { status: 'active', deleted: false }
+    })
+  }
+
+  softDelete(id: string): Promise<Tenant> {
+    return this.change(id, 'tenant.deleted', async (_tx, current) => {
+      if (current.status === 'deleted') throw new AppError('conflict', 'the tenant is already deleted; add ?purge=true to remove its data')
+      return { status: 'deleted', deleted: true }
+    })
+  }
+
+  /** Applies the target plan's defaults; the tenant's own overrides stay. Refuses what usage exceeds. */
+  migratePlan(id: string, targetPlan: PlanName): Promise<Tenant> {
+    return this.change(id, 'tenant.plan_migrated', async (tx, current) => {
+      const exceeded = exceededLimits(effectiveConfig(targetPlan, current.settings), await repository.tenantUsage(tx))
+      if (exceeded.length > 0) {
+        const first = exceeded[0]!
+        throw new AppError('plan_limit_exceeded', `the tenant has ${first.current} where plan ${targetPlan} allows ${first.allowed} (${first.limit})`, { limit: first.limit, limits: exceeded, target_plan: targetPlan })
+      }
+      return { plan: targetPlan }
+    }, { target_plan: targetPlan })
+  }
+
+  /** Removes every row of a deleted tenant from every tenant-scoped table, then the tenant. */
+  async purge(id: string): Promise<{ id: string; purged: Record<string, number> }> {
+    const current = await this.get(id)
+    if (current.status !== 'deleted') throw new AppError('conflict', 'only a deleted tenant can be purged; DELETE it first')
+    const purged = await runWithTenant(id, () =>
+      withTenant(this.db, async (tx) => {
+        const counts: Record<string, number> = {}
+        // Children before parents: the registry lists parents first.
+        for (const table of [...tenantTables()].reverse()) counts[table] = await repository.deleteTenantRows(tx, table)
+        await repository.deleteTenant(tx, id)
+        await recordPlatformAction(tx, { action: 'tenant.purged', targetType: 'tenant', targetId: id, metadata: { slug: current.slug, rows: counts } })
+        return counts
+      }),
+    )
+    this.bus.publish({ kind: 'tenant', tenantId: id })
+    return { id, purged }
+  }
+
+  private async change(
+    id: string,
+    action: string,
+    decide: (tx: TenantTx, current: TenantRow) => Promise<Parameters<typeof repository.updateTenant>[2]>,
+    metadata: Record<string, unknown> = {},
+  ): Promise<Tenant> {
+    await this.get(id) // 404 before entering the tenant's context
+    const row = await runWithTenant(id, () =>
+      withTenant(this.db, async (tx) => {
+        const current = await repository.findTenant(tx, id)
+        if (!current) throw notFound('tenant', id)
+        const updated = await repository.updateTenant(tx, id, await decide(tx, current))
+        await recordPlatformAction(tx, { action, targetType: 'tenant', targetId: id, metadata: { ...metadata, from_status: current.status, to_status: updated!.status } })
+        return updated!
+      }),
+    )
+    this.bus.publish({ kind: 'tenant', tenantId: id })
+    return withConfiguration(row)
+  }
+
+  private async availableSlug(base: string): Promise<string> {
+    return withSystem(this.db, async (tx) => {
+      for (let n = 1; n <= 50; n++) {
+        const candidate = n === 1 ? base : withSuffix(base, n)
+        if (!(await repository.slugTaken(tx, candidate))) return candidate
+      }
+      return withSuffix(base, Number.parseInt(randomUUID().slice(0, 6), 16))
+    })
+  }
+}
+
+function validSlug(slug: string): string {
+  assertValidSlug(slug)
+  return slug
+}
+
+function withConfiguration(row: TenantRow): Tenant {
+  return { ...row, configuration: effectiveConfig(row.plan, row.settings) }
+}
+
+function mergeSettings(current: TenantSettings, patch: TenantSettingsPatch): TenantSettings {
+  const merged: Record<string, unknown> = { ...current }
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete merged[key]
+    else merged[key] = value
+  }
+  return merged as TenantSettings
+}
+
+async function seedDefaultConfiguration(tx: TenantTx): Promise<void> {
+  for (const [key, value] of Object.entries(DEFAULT_CONFIGURATION)) {
+    await tx.query('insert into tenant_configurations (tenant_id, key, value) values ($1, $2, $3)', [tx.tenantId, key, JSON.stringify(value)])
+  }
+}

@@ -1,0 +1,39 @@
+import { withSystem, type Database } from '../../db/index.ts'
+import { recordPlatformAction } from '../audit/index.ts'
+import { hashPassword, passwordProblems } from '../auth/passwords.ts'
+import { AppError } from '../../errors/index.ts'
+import { planCatalog } from '../plans/index.ts'
+import * as users from './users.repository.ts'
+
+// Platform admins hold the keys to every tenant: the strictest policy applies to them.
+const PLATFORM_ADMIN_POLICY = planCatalog.enterprise.password_policy
+
+/**
+ * Creates a platform admin, or promotes an existing user (and sets the password when given).
+ * Used by `tenantry user create-admin` and by the first start with PLATFORM_ADMIN_EMAIL.
+ */
+export async function ensurePlatformAdmin(
+  db: Database,
+  email: string,
+  password: string | undefined,
+  options: { resetPassword: boolean },
+): Promise<{ id: string; created: boolean }> {
+  if (password !== undefined) {
+    const problems = passwordProblems(password, PLATFORM_ADMIN_POLICY)
+    if (problems.length > 0) throw new AppError('validation_failed', `the password needs ${problems.join(', ')}`, { field: 'password' })
+  }
+  const passwordHash = password === undefined ? undefined : await hashPassword(password)
+  return withSystem(db, async (tx) => {
+    const existing = await users.findUserByEmail(tx, email)
+    if (existing) {
+      await users.setPlatformAdmin(tx, existing.id, true)
+      if (passwordHash && (options.resetPassword || !existing.password_hash)) await users.setPasswordHash(tx, existing.id, passwordHash)
+      if (!existing.is_platform_admin) await recordPlatformAction(tx, { action: 'platform_admin.promoted', targetType: 'user', targetId: existing.id })
+      return { id: existing.id, created: false }
+    }
+    if (!passwordHash) throw new AppError('validation_failed', 'a new platform admin needs a password', { field: 'password' })
+    const user = await users.insertUser(tx, { email, passwordHash, isPlatformAdmin: true })
+    await recordPlatformAction(tx, { action: 'platform_admin.created', targetType: 'user', targetId: user.id })
+    return { id: user.id, created: true }
+  })
+}

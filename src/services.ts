@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto'
+import type { Redis } from 'ioredis'
+import { InvalidationBus } from './cache/invalidation-bus.ts'
+import type { Config } from './config/index.ts'
+import type { Database } from './db/index.ts'
+import { Authenticator } from './modules/access/principal.ts'
+import { TenantDirectory } from './modules/access/tenant-directory.ts'
+import { AuthService } from './modules/auth/auth.service.ts'
+import { LoginThrottle, MemoryThrottleStore, RedisThrottleStore } from './modules/auth/login-throttle.ts'
+import { TokenService } from './modules/auth/tokens.ts'
+import { MembersService } from './modules/members/members.service.ts'
+import { TenantsService } from './modules/tenants/tenants.service.ts'
+import type { Logger } from './observability/logger.ts'
+
+/** Everything the routes call, wired once per app from the config, the database and Redis. */
+export interface Services {
+  bus: InvalidationBus
+  directory: TenantDirectory
+  tokens: TokenService
+  authenticator: Authenticator
+  tenants: TenantsService
+  members: MembersService
+  auth: AuthService
+}
+
+export function createServices(deps: { config: Config; db: Database; redis?: Redis; logger?: Logger }): Services {
+  const { config, db, redis } = deps
+  const bus = new InvalidationBus(redis, deps.logger)
+  const directory = new TenantDirectory(db, bus)
+  // Production refuses to start without JWT_SECRET; elsewhere tokens live as long as the process.
+  const tokens = new TokenService(config.JWT_SECRET ?? randomBytes(32).toString('base64url'))
+  const authenticator = new Authenticator(config.SUPER_ADMIN_KEY, tokens, directory)
+  const tenants = new TenantsService(db, bus)
+  const members = new MembersService(db, bus)
+  const throttle = new LoginThrottle(redis ? new RedisThrottleStore(redis) : new MemoryThrottleStore())
+  const auth = new AuthService({ config, db, tokens, directory, throttle, tenants, bus })
+  return { bus, directory, tokens, authenticator, tenants, members, auth }
+}
