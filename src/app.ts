@@ -14,7 +14,7 @@ import type { Redis } from 'ioredis'
 import access from './modules/access/access.plugin.ts'
 import { authRoutes } from './modules/auth/auth.routes.ts'
 import { membersRoutes } from './modules/members/members.routes.ts'
-import { tenantsRoutes } from './modules/tenants/tenants.routes.ts'
+import { currentTenantRoutes, tenantsRoutes } from './modules/tenants/tenants.routes.ts'
 import { createServices, type Services } from './services.ts'
 
 export interface AppDeps {
@@ -58,6 +58,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   await app.register(healthRoutes, { db: deps.db, redis: deps.redis, version, isShuttingDown: deps.isShuttingDown ?? (() => false) })
   await app.register(tenantsRoutes, { tenants: services.tenants })
+  await app.register(currentTenantRoutes, { tenants: services.tenants })
   await app.register(authRoutes, { auth: services.auth })
   await app.register(membersRoutes, { members: services.members })
   return app as unknown as App

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { PLATFORM_ERRORS, problemResponses } from '../../http/openapi.ts'
+import { PLATFORM_ERRORS, problemResponses, TENANT_ERRORS } from '../../http/openapi.ts'
 import type { TenantsService } from './tenants.service.ts'
 import {
   CreateTenantBody,
@@ -66,4 +66,13 @@ export async function tenantsRoutes(app: FastifyInstance, { tenants }: { tenants
     config: platform,
     schema: { tags, security, summary: "Move a tenant to another plan, keeping its overrides; refused when usage exceeds the plan", params: TenantIdParams, body: MigratePlanBody, response: { 200: TenantResponse, ...problemResponses(...PLATFORM_ERRORS, 'not_found', 'plan_limit_exceeded') } },
   }, async (request) => presentTenant(await tenants.migratePlan(request.params.id, request.body.targetPlan)))
+}
+
+/** The caller's own tenant (tenant-scoped). */
+export async function currentTenantRoutes(app: FastifyInstance, { tenants }: { tenants: TenantsService }): Promise<void> {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>()
+  api.get('/api/v1/tenant', {
+    config: { access: 'tenant', permission: 'settings:read' },
+    schema: { tags, summary: 'The tenant this request is for', response: { 200: TenantResponse, ...problemResponses(...TENANT_ERRORS) } },
+  }, async (request) => presentTenant(await tenants.get(request.tenantId!)))
 }
