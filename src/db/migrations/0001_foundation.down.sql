@@ -8,4 +8,5 @@ drop table if exists roles;
 drop table if exists permissions;
 drop table if exists users;
 drop table if exists tenants;
+drop function if exists tenantry_isolate_tenant_table(regclass);
 revoke usage on schema public from {{app_role}};

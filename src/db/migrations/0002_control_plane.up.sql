@@ -42,19 +42,9 @@ create table invitations (
   constraint invitations_membership_fkey foreign key (tenant_id, user_id) references tenant_users (tenant_id, user_id) on delete cascade
 );
 
-do $$
-declare
-  t text;
-begin
-  foreach t in array array['tenant_configurations', 'tenant_data_keys', 'invitations'] loop
-    execute format('alter table %I enable row level security', t);
-    execute format('alter table %I force row level security', t);
-    execute format($p$create policy tenant_isolation on %I
-      using (tenant_id = (select nullif(current_setting('app.current_tenant_id', true), '')::uuid))
-      with check (tenant_id = (select nullif(current_setting('app.current_tenant_id', true), '')::uuid))$p$, t);
-  end loop;
-end
-$$;
+select tenantry_isolate_tenant_table('tenant_configurations');
+select tenantry_isolate_tenant_table('tenant_data_keys');
+select tenantry_isolate_tenant_table('invitations');
 
 grant select, insert, update, delete on tenant_configurations, tenant_data_keys, invitations to {{app_role}};
 -- Purging a deleted tenant removes its row once every tenant table is empty of it.

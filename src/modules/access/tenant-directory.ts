@@ -1,16 +1,10 @@
 import { TtlCache } from '../../cache/ttl-cache.ts'
 import type { InvalidationBus } from '../../cache/invalidation-bus.ts'
 import { withSystem, type Database } from '../../db/index.ts'
-import type { PlanName, TenantSettings } from '../plans/index.ts'
+import type { TenantRow } from '../tenants/index.ts'
 
-export interface TenantRecord {
-  id: string
-  slug: string
-  name: string
-  status: 'provisioning' | 'active' | 'suspended' | 'deleted'
-  plan: PlanName
-  settings: TenantSettings
-}
+/** What access control needs of a tenant (a subset of its row). */
+export type TenantRecord = Pick<TenantRow, 'id' | 'slug' | 'name' | 'status' | 'plan' | 'settings'>
 
 export interface MembershipRecord {
   status: 'active' | 'suspended' | 'invited'

@@ -1,1 +1,2 @@
 export { seedDefaultTenant, type DefaultTenant } from './default-tenant.seed.ts'
+export type { TenantRow } from './tenants.repository.ts'
