@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config/index.ts'
 import type { Database } from './db/index.ts'
-import { registerErrorHandling } from './http/error-handler.ts'
+import { frameworkErrorHandler, registerErrorHandling } from './http/error-handler.ts'
 import { registerExternalPlugins } from './http/plugins.ts'
 import requestContext from './http/request-context.plugin.ts'
 import { generateRequestId } from './http/request-id.ts'
@@ -13,6 +13,7 @@ import { version } from './version.ts'
 import type { Redis } from 'ioredis'
 import access from './modules/access/access.plugin.ts'
 import { authRoutes } from './modules/auth/auth.routes.ts'
+import { configRoutes } from './modules/config/index.ts'
 import { membersRoutes } from './modules/members/members.routes.ts'
 import { currentTenantRoutes, tenantsRoutes } from './modules/tenants/tenants.routes.ts'
 import { createServices, type Services } from './services.ts'
@@ -40,6 +41,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.NODE_ENV === 'production' ? 'loopback, linklocal, uniquelocal' : true,
     return503OnClosing: true,
+    // Path parameters such as configuration keys (128 characters) must reach schema validation.
+    routerOptions: { maxParamLength: 256 },
+    frameworkErrors: frameworkErrorHandler,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -61,5 +65,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(currentTenantRoutes, { tenants: services.tenants })
   await app.register(authRoutes, { auth: services.auth })
   await app.register(membersRoutes, { members: services.members })
+  await app.register(configRoutes, { config: services.config })
   return app as unknown as App
 }

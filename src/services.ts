@@ -8,6 +8,7 @@ import { TenantDirectory } from './modules/access/tenant-directory.ts'
 import { AuthService } from './modules/auth/auth.service.ts'
 import { LoginThrottle, MemoryThrottleStore, RedisThrottleStore } from './modules/auth/login-throttle.ts'
 import { TokenService } from './modules/auth/tokens.ts'
+import { ConfigService } from './modules/config/index.ts'
 import { MembersService } from './modules/members/members.service.ts'
 import { TenantsService } from './modules/tenants/tenants.service.ts'
 import type { Logger } from './observability/logger.ts'
@@ -21,6 +22,7 @@ export interface Services {
   tenants: TenantsService
   members: MembersService
   auth: AuthService
+  config: ConfigService
 }
 
 export function createServices(deps: { config: Config; db: Database; redis?: Redis; logger?: Logger }): Services {
@@ -34,5 +36,6 @@ export function createServices(deps: { config: Config; db: Database; redis?: Red
   const members = new MembersService(db, bus)
   const throttle = new LoginThrottle(redis ? new RedisThrottleStore(redis) : new MemoryThrottleStore())
   const auth = new AuthService({ config, db, tokens, directory, throttle, tenants, bus })
-  return { bus, directory, tokens, authenticator, tenants, members, auth }
+  const configuration = new ConfigService(db, config.MASTER_KEY)
+  return { bus, directory, tokens, authenticator, tenants, members, auth, config: configuration }
 }

@@ -156,3 +156,12 @@ describe('request pipeline', () => {
     expect((await preflight('https://evil.example.com')).headers['access-control-allow-origin']).toBeUndefined()
   })
 })
+
+describe('router errors', () => {
+  it('a malformed URL escape is a problem+json 400 with a request id', async () => {
+    const response = await app.inject('/api/v1/tenants/%E0%A4%A')
+    expect(response.statusCode).toBe(400)
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(response.json()).toMatchObject({ code: 'bad_request', request_id: response.headers['x-request-id'] })
+  })
+})

@@ -68,3 +68,13 @@ function toProblem(error: FastifyError, request: FastifyRequest): Problem {
   }
   return { ...problem(status === 503 ? 'service_unavailable' : 'internal_error', 'An unexpected error occurred'), ...context }
 }
+
+/**
+ * Errors the router raises before any hook runs (a malformed URL escape, a path parameter over
+ * the length limit): still problem+json with a request id, like every other error.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is too long' : 'the URL is malformed'
+  reply.header('x-request-id', request.id)
+  void sendProblem(reply, { ...problem('bad_request', detail), request_id: request.id })
+}

@@ -1,0 +1,146 @@
+import { tryGetContext } from '../../context/index.ts'
+import { withTenant, type Database, type TenantTx } from '../../db/index.ts'
+import { AppError, notFound } from '../../errors/index.ts'
+import { recordPlatformAction } from '../audit/index.ts'
+import * as repository from './config.repository.ts'
+import type { ConfigEntryRow, SealedEntryRow } from './config.repository.ts'
+import { CONFIG_KEY_PATTERN } from './config.schemas.ts'
+import { currentDataKey, unwrap } from './data-keys.ts'
+import { decryptValue, DecryptionError, encryptValue } from './envelope-crypto.ts'
+
+// Largest value accepted, as serialized JSON: configuration, not a document store. Encrypted
+// values are sealed whole, so this also bounds what one reveal decrypts.
+export const MAX_VALUE_BYTES = 64 * 1024
+
+/** An entry as callers see it: encrypted values masked (value null) unless revealed. */
+export interface ConfigEntry {
+  key: string
+  value: unknown
+  is_encrypted: boolean
+  masked?: true
+  updated_at: Date
+}
+
+export interface PutConfigInput {
+  value: unknown
+  /** Omitted: an existing entry keeps its mode (a secret is never downgraded by accident); a new one is plain. */
+  encrypted?: boolean
+}
+
+const ENCRYPTION_UNAVAILABLE = 'set MASTER_KEY (32 bytes, base64) to store encrypted values'
+
+/**
+ * The tenant's configuration (tenant in context). Encrypted values are sealed under the tenant's
+ * data key (envelope-crypto.ts, data-keys.ts); they leave the service only through reveal().
+ */
+export class ConfigService {
+  constructor(
+    private readonly db: Database,
+    private readonly masterKey: Buffer | undefined,
+  ) {}
+
+  async list(options: { limit?: number; cursor?: string }): Promise<{ data: ConfigEntry[]; next_cursor: string | null }> {
+    const limit = options.limit ?? 50
+    const rows = await withTenant(this.db, (tx) => repository.listEntries(tx, limit, decodeKeyCursor(options.cursor)))
+    const data = rows.slice(0, limit)
+    const last = data[data.length - 1]
+    return { data: data.map(masked), next_cursor: rows.length > limit && last ? encodeKeyCursor(last.key) : null }
+  }
+
+  async get(key: string): Promise<ConfigEntry> {
+    const row = await withTenant(this.db, (tx) => repository.findEntry(tx, key))
+    if (!row) throw notFound('configuration key', key)
+    return masked(row)
+  }
+
+  /**
+   * The entry with its value decrypted. The caller has checked the reveal permission; operators
+   * leave a platform audit entry (the tenant audit log arrives with the audit module).
+   */
+  async reveal(key: string): Promise<ConfigEntry> {
+    return withTenant(this.db, async (tx) => {
+      const row = await repository.findSealedEntry(tx, key)
+      if (!row) throw notFound('configuration key', key)
+      if (!row.is_encrypted) return plain(row)
+      const value = this.decrypt(tx, row)
+      await auditIfOperator(tx, 'config.revealed', key, {})
+      return { ...plain(row), value }
+    })
+  }
+
+  /** Creates or replaces an entry. Refused before anything is written when encryption is asked for without MASTER_KEY. */
+  async put(key: string, input: PutConfigInput): Promise<ConfigEntry> {
+    assertValueSize(input.value)
+    if (input.encrypted === true) this.master()
+    const row = await withTenant(this.db, async (tx) => {
+      const encrypt = input.encrypted ?? (await repository.findEntry(tx, key))?.is_encrypted ?? false
+      const stored = encrypt ? await this.putEncrypted(tx, key, input.value) : await repository.upsertPlain(tx, key, input.value)
+      await auditIfOperator(tx, 'config.written', key, { encrypted: encrypt })
+      return stored
+    })
+    return masked(row)
+  }
+
+  async remove(key: string): Promise<void> {
+    await withTenant(this.db, async (tx) => {
+      if (!(await repository.deleteEntry(tx, key))) throw notFound('configuration key', key)
+      await auditIfOperator(tx, 'config.deleted', key, {})
+    })
+  }
+
+  private async putEncrypted(tx: TenantTx, key: string, value: unknown): Promise<ConfigEntryRow> {
+    const dataKey = await currentDataKey(tx, this.master())
+    const ciphertext = encryptValue(dataKey.key, tx.tenantId, key, value)
+    return repository.upsertEncrypted(tx, key, { ciphertext, keyVersion: dataKey.version })
+  }
+
+  private decrypt(tx: TenantTx, row: SealedEntryRow): unknown {
+    const master = this.master()
+    if (row.encrypted_value === null || row.key_version === null || row.wrapped_key === null) throw undecryptable(row.key)
+    const dataKey = unwrap(master, tx.tenantId, { version: row.key_version, wrapped_key: row.wrapped_key })
+    try {
+      return decryptValue(dataKey, tx.tenantId, row.key, row.encrypted_value)
+    } catch (error) {
+      if (error instanceof DecryptionError) throw undecryptable(row.key)
+      throw error
+    }
+  }
+
+  private master(): Buffer {
+    if (!this.masterKey) throw new AppError('encryption_unavailable', ENCRYPTION_UNAVAILABLE)
+    return this.masterKey
+  }
+}
+
+const plain = (row: ConfigEntryRow): ConfigEntry => ({ key: row.key, value: row.value, is_encrypted: row.is_encrypted, updated_at: row.updated_at })
+
+const masked = (row: ConfigEntryRow): ConfigEntry => (row.is_encrypted ? { ...plain(row), value: null, masked: true } : plain(row))
+
+// The ciphertext fails authentication: altered, or copied from another key or tenant. The data
+// cannot be recovered by retrying, so it is a conflict with the stored state, not a server fault.
+const undecryptable = (key: string) => new AppError('conflict', `the stored value of ${key} cannot be decrypted`, { key })
+
+function assertValueSize(value: unknown): void {
+  const bytes = Buffer.byteLength(JSON.stringify(value), 'utf8')
+  if (bytes > MAX_VALUE_BYTES) {
+    throw new AppError('validation_failed', `value is ${bytes} bytes as JSON; the limit is ${MAX_VALUE_BYTES}`, { field: 'value', limit: MAX_VALUE_BYTES })
+  }
+}
+
+// Keyset cursor over keys: opaque to callers, checked against the key pattern when it comes back.
+const KEY_PATTERN = new RegExp(CONFIG_KEY_PATTERN)
+
+const encodeKeyCursor = (key: string) => Buffer.from(key, 'utf8').toString('base64url')
+
+function decodeKeyCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined
+  const key = Buffer.from(cursor, 'base64url').toString('utf8')
+  if (!KEY_PATTERN.test(key)) throw new AppError('validation_failed', 'cursor is not one this API returned', { field: 'cursor' })
+  return key
+}
+
+/** Operators acting inside a tenant leave a platform audit entry; never the value. */
+async function auditIfOperator(tx: TenantTx, action: string, key: string, metadata: Record<string, unknown>): Promise<void> {
+  if (tryGetContext()?.actor.type !== 'platform') return
+  await recordPlatformAction(tx, { action, targetType: 'tenant_configuration', targetId: `${tx.tenantId}:${key}`, metadata: { key, ...metadata } })
+}
