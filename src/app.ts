@@ -39,7 +39,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     genReqId: generateRequestId,
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
     bodyLimit: config.BODY_LIMIT_BYTES,
-    trustProxy: config.NODE_ENV === 'production' ? 'loopback, linklocal, uniquelocal' : true,
+    // X-Forwarded-For decides request.ip (login throttling, audit): only trust proxies on
+    // loopback (development) or private networks (production behind a load balancer).
+    trustProxy: config.NODE_ENV === 'production' ? 'loopback, linklocal, uniquelocal' : 'loopback',
     return503OnClosing: true,
     // Path parameters such as configuration keys (128 characters) must reach schema validation.
     routerOptions: { maxParamLength: 256 },

@@ -7,6 +7,7 @@ import { Authenticator } from './modules/access/principal.ts'
 import { TenantDirectory } from './modules/access/tenant-directory.ts'
 import { AuthService } from './modules/auth/auth.service.ts'
 import { LoginThrottle, MemoryThrottleStore, RedisThrottleStore } from './modules/auth/login-throttle.ts'
+import { warmUpPasswordHashing } from './modules/auth/passwords.ts'
 import { TokenService } from './modules/auth/tokens.ts'
 import { ConfigService } from './modules/config/index.ts'
 import { MembersService } from './modules/members/members.service.ts'
@@ -27,6 +28,7 @@ export interface Services {
 
 export function createServices(deps: { config: Config; db: Database; redis?: Redis; logger?: Logger }): Services {
   const { config, db, redis } = deps
+  void warmUpPasswordHashing()
   const bus = new InvalidationBus(redis, deps.logger)
   const directory = new TenantDirectory(db, bus)
   // Production refuses to start without JWT_SECRET; elsewhere tokens live as long as the process.

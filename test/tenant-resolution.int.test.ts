@@ -21,7 +21,8 @@ beforeAll(async () => {
 })
 afterAll(() => api.close())
 
-const get = (headers: Record<string, string>, query = '') => api.app.inject({ method: 'GET', url: `/api/v1/tenant${query}`, headers })
+const get = (headers: Record<string, string | undefined>, query = '') =>
+  api.app.inject({ method: 'GET', url: `/api/v1/tenant${query}`, headers: Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)) as Record<string, string> })
 
 describe('resolution paths', () => {
   it('a token binds its tenant', async () => {
@@ -145,7 +146,7 @@ describe('property: served for tenant T only when allowed and no selector names 
         expect(response.statusCode).toBeLessThan(500)
         if (response.statusCode !== 200) return
         const served = response.json().id as string
-        const named = [header, slugHeader, subdomain !== 'garbage' ? subdomain : undefined, query].filter((v): v is string => v !== undefined)
+        const named = [header, slugHeader, subdomain !== 'garbage' ? subdomain : undefined, query].filter((v) => v !== undefined) as string[]
         // Every selector present names the served tenant.
         for (const choice of named) expect(tenantOf(value(choice)!)).toBe(served)
         // The credential may act in the served tenant.

@@ -99,7 +99,9 @@ export class AuthService {
         const userId = await members.consumeInvitation(tx, hashInvitationToken(input.token))
         if (!userId) throw invalid()
         const found = await users.findUserById(tx, userId)
-        if (!found || found.status !== 'active') throw invalid()
+        const membership = await members.findMember(tx, userId)
+        // A member suspended since the invitation was sent stays suspended: the token is void.
+        if (!found || found.status !== 'active' || membership?.status !== 'invited') throw invalid()
         if (!found.password_hash) await users.setPasswordHash(tx, userId, passwordHash)
         await members.updateMembership(tx, userId, { status: 'active' })
         await users.setDefaultTenantIfUnset(tx, userId, tenantId)
@@ -113,10 +115,10 @@ export class AuthService {
   private async loginTenant(user: UserRow, requested: string | undefined): Promise<TenantRecord | undefined> {
     const { directory } = this.deps
     const denied = () => new AppError('tenant_access_denied', 'the tenant does not exist or you have no access to it')
-    const ref = requested ?? user.default_tenant_id ?? undefined
+    const ref = requested ?? user.default_tenant_id ?? (await this.onlyTenant(user))
     if (ref === undefined) {
       if (user.is_platform_admin) return undefined // platform admins may hold a token without a tenant
-      throw new AppError('tenant_required', 'you are not a member of any tenant yet')
+      throw new AppError('tenant_required', 'name the tenant to log in to ("tenant": id or slug)')
     }
     const tenant = await directory.findTenant(ref)
     if (!tenant) throw denied()
@@ -129,6 +131,12 @@ export class AuthService {
     if (tenant.status !== 'active') throw denied()
     if (membership.status === 'suspended') throw new AppError('membership_suspended', 'your membership of this tenant is suspended')
     return tenant
+  }
+
+  /** Without a default tenant, the user's only active membership, if there is exactly one. */
+  private async onlyTenant(user: UserRow): Promise<string | undefined> {
+    const ids = await withSystem(this.deps.db, (tx) => users.activeTenantIds(tx, user.id))
+    return ids.length === 1 ? ids[0] : undefined
   }
 
   private async session(user: UserRow, tenant: TenantRecord | undefined): Promise<Session> {

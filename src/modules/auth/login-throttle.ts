@@ -39,7 +39,12 @@ export class LoginThrottle {
     for (const rule of RULES) {
       const key = keyOf(rule.name, email, ip)
       const count = await this.store.increment(`count:${key}`, rule.windowMs)
-      if (count >= rule.limit) await this.store.lock(`lock:${key}`, rule.lockMs)
+      if (count >= rule.limit) {
+        await this.store.lock(`lock:${key}`, rule.lockMs)
+        // A fresh count after each lock: otherwise one failure per lock period would keep a
+        // victim's account locked for as long as the window lasts.
+        await this.store.reset(`count:${key}`)
+      }
     }
   }
 

@@ -10,6 +10,11 @@ export const MAX_PASSWORD_BYTES = 256
 let dummyHash: Promise<string> | undefined
 const dummy = () => (dummyHash ??= hash('tenantry-timing-equaliser', ARGON2))
 
+/** Computes the dummy hash ahead of the first login, so that login is not slower than the rest. */
+export async function warmUpPasswordHashing(): Promise<void> {
+  await dummy()
+}
+
 export function hashPassword(password: string): Promise<string> {
   return hash(password, ARGON2)
 }

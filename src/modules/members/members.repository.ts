@@ -16,9 +16,9 @@ export interface MemberRow {
 const MEMBER_SELECT = `select tu.user_id as id, tu.user_id, u.email, u.name, tu.role_id, r.name as role, tu.status, tu.created_at, tu.updated_at
   from tenant_users tu join users u on u.id = tu.user_id join roles r on r.id = tu.role_id`
 
-export async function listMembers(tx: TenantTx, limit: number, after: { at: string; id: string } | undefined): Promise<MemberRow[]> {
-  const { rows } = await tx.query<MemberRow>(
-    `${MEMBER_SELECT} where tu.tenant_id = $1 and ($2::timestamptz is null or (tu.created_at, tu.user_id) > ($2::timestamptz, $3::uuid))
+export async function listMembers(tx: TenantTx, limit: number, after: { at: string; id: string } | undefined): Promise<(MemberRow & { position: string })[]> {
+  const { rows } = await tx.query<MemberRow & { position: string }>(
+    `${MEMBER_SELECT.replace(' from tenant_users', ', tu.created_at::text as position from tenant_users')} where tu.tenant_id = $1 and ($2::timestamptz is null or (tu.created_at, tu.user_id) > ($2::timestamptz, $3::uuid))
       order by tu.created_at, tu.user_id limit $4`,
     [tx.tenantId, after?.at ?? null, after?.id ?? null, limit + 1],
   )

@@ -9,6 +9,7 @@ import { effectiveConfig, type PlanDefaults, type PlanName, type TenantSettings 
 import { findRole, type RoleRow } from '../rbac/index.ts'
 import { usersRepository as users } from '../users/index.ts'
 import { createInvitationToken } from './invitation-token.ts'
+import { lockTenant } from '../tenants/index.ts'
 import * as repository from './members.repository.ts'
 import type { MemberRow } from './members.repository.ts'
 
@@ -42,7 +43,7 @@ export class MembersService {
   async list(options: { limit?: number; cursor?: string }): Promise<{ data: MemberRow[]; next_cursor: string | null }> {
     const limit = options.limit ?? 50
     const rows = await withTenant(this.db, (tx) => repository.listMembers(tx, limit, decodeCursor(options.cursor)))
-    return page(rows, limit, (row) => row.created_at)
+    return page(rows, limit)
   }
 
   /**
@@ -56,6 +57,8 @@ export class MembersService {
 
     const added = await withTenant(this.db, async (tx) => {
       const role = await resolveRole(tx, input)
+      // Serialises additions to this tenant, so concurrent adds cannot all pass the count.
+      await lockTenant(tx, tx.tenantId)
       const limit = policy.limits.max_users
       if (limit !== null && (await repository.countMembers(tx)) >= limit) {
         throw new AppError('quota_exceeded', `the plan allows ${limit} members`, { limit: 'max_users', allowed: limit })

@@ -1,2 +1,3 @@
 export { seedDefaultTenant, type DefaultTenant } from './default-tenant.seed.ts'
 export type { TenantRow } from './tenants.repository.ts'
+export { lockTenant } from './tenants.repository.ts'

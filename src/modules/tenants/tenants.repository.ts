@@ -30,6 +30,12 @@ export async function findTenant(tx: Queryable, id: string): Promise<TenantRow |
   return rows[0]
 }
 
+/** Reads and locks the tenant row until the transaction ends: lifecycle changes and quota checks serialise on it. */
+export async function lockTenant(tx: Queryable, id: string): Promise<TenantRow | undefined> {
+  const { rows } = await tx.query<TenantRow>(`select ${COLUMNS} from tenants where id = $1 for update`, [id])
+  return rows[0]
+}
+
 export async function slugTaken(tx: Queryable, slug: string): Promise<boolean> {
   const { rows } = await tx.query('select 1 from tenants where slug = $1', [slug])
   return rows.length > 0
@@ -52,10 +58,10 @@ export async function updateTenant(
 }
 
 /** Newest first, keyset-paginated on (created_at, id); `limit + 1` rows tell whether more exist. */
-export async function listTenants(tx: Queryable, filter: ListTenantsFilter & { limit: number }, after: { at: string; id: string } | undefined): Promise<TenantRow[]> {
+export async function listTenants(tx: Queryable, filter: ListTenantsFilter & { limit: number }, after: { at: string; id: string } | undefined): Promise<(TenantRow & { position: string })[]> {
   const pattern = filter.q ? `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null
-  const { rows } = await tx.query<TenantRow>(
-    `select ${COLUMNS} from tenants
+  const { rows } = await tx.query<TenantRow & { position: string }>(
+    `select ${COLUMNS}, created_at::text as position from tenants
       where ($1::text is null or status = $1) and ($2::text is null or plan = $2)
         and ($3::text is null or name ilike $3 or slug ilike $3)
         and ($4::timestamptz is null or (created_at, id) < ($4::timestamptz, $5::uuid))

@@ -38,7 +38,19 @@ export class TenantsService {
    * provisioner, the platform audit entry, then active. A failure anywhere leaves nothing.
    */
   async create(input: CreateTenantInput, inTransaction?: (tx: TenantTx, tenant: TenantRow) => Promise<void>): Promise<Tenant> {
-    const slug = input.slug !== undefined ? validSlug(input.slug) : await this.availableSlug(slugFromName(input.name))
+    if (input.slug !== undefined) return this.provision(input, validSlug(input.slug), inTransaction)
+    // A derived slug found free can be taken by a concurrent creation before our insert: retry.
+    for (let attempt = 1; ; attempt++) {
+      const slug = await this.availableSlug(slugFromName(input.name))
+      try {
+        return await this.provision(input, slug, inTransaction)
+      } catch (error) {
+        if (attempt >= 5 || (error as { constraint?: string }).constraint !== 'tenants_slug_key') throw error
+      }
+    }
+  }
+
+  private async provision(input: CreateTenantInput, slug: string, inTransaction?: (tx: TenantTx, tenant: TenantRow) => Promise<void>): Promise<Tenant> {
     const id = randomUUID()
     const row = await runWithTenant(id, () =>
       withTenant(this.db, async (tx) => {
@@ -62,7 +74,7 @@ export class TenantsService {
   async list(filter: ListTenantsFilter): Promise<{ data: Tenant[]; next_cursor: string | null }> {
     const limit = filter.limit ?? 50
     const rows = await withSystem(this.db, (tx) => repository.listTenants(tx, { ...filter, limit }, decodeCursor(filter.cursor)))
-    const result = page(rows, limit, (row) => row.created_at)
+    const result = page(rows, limit)
     return { data: result.data.map(withConfiguration), next_cursor: result.next_cursor }
   }
 
@@ -111,10 +123,12 @@ export class TenantsService {
 
   /** Removes every row of a deleted tenant from every tenant-scoped table, then the tenant. */
   async purge(id: string): Promise<{ id: string; purged: Record<string, number> }> {
-    const current = await this.get(id)
-    if (current.status !== 'deleted') throw new AppError('conflict', 'only a deleted tenant can be purged; DELETE it first')
+    await this.get(id) // 404 before entering the tenant's context
     const purged = await runWithTenant(id, () =>
       withTenant(this.db, async (tx) => {
+        // Checked under the row lock: a reactivation committed a moment ago must win.
+        const current = await repository.lockTenant(tx, id)
+        if (current?.status !== 'deleted') throw new AppError('conflict', 'only a deleted tenant can be purged; DELETE it first')
         const counts: Record<string, number> = {}
         // Children before parents: the registry lists parents first.
         for (const table of [...tenantTables()].reverse()) counts[table] = await repository.deleteTenantRows(tx, table)
@@ -136,7 +150,8 @@ export class TenantsService {
     await this.get(id) // 404 before entering the tenant's context
     const row = await runWithTenant(id, () =>
       withTenant(this.db, async (tx) => {
-        const current = await repository.findTenant(tx, id)
+        // Locked: concurrent lifecycle changes see each other's result, not the same old state.
+        const current = await repository.lockTenant(tx, id)
         if (!current) throw notFound('tenant', id)
         const updated = await repository.updateTenant(tx, id, await decide(tx, current))
         await recordPlatformAction(tx, { action, targetType: 'tenant', targetId: id, metadata: { ...metadata, from_status: current.status, to_status: updated!.status } })

@@ -59,3 +59,9 @@ export async function setDefaultTenantIfUnset(tx: Queryable, id: string, tenantI
 export async function clearDefaultTenant(tx: Queryable, id: string, tenantId: string): Promise<void> {
   await tx.query('update users set default_tenant_id = null where id = $1 and default_tenant_id = $2', [id, tenantId])
 }
+
+/** The user's active memberships in active tenants, across tenants (SECURITY DEFINER, migration 0003). */
+export async function activeTenantIds(tx: Queryable, userId: string): Promise<string[]> {
+  const { rows } = await tx.query<{ tenant_id: string }>("select tenant_id from tenantry_user_tenants($1) where status = 'active'", [userId])
+  return rows.map((row) => row.tenant_id)
+}

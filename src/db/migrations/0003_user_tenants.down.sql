@@ -1,0 +1,1 @@
+drop function if exists tenantry_user_tenants(uuid);
