@@ -14,6 +14,11 @@ import type { Redis } from 'ioredis'
 import access from './modules/access/access.plugin.ts'
 import { authRoutes } from './modules/auth/auth.routes.ts'
 import { configRoutes } from './modules/config/index.ts'
+import { apiKeysRoutes } from './modules/api-keys/index.ts'
+import { auditRoutes } from './modules/audit/index.ts'
+import { inventoryRoutes } from './modules/inventory/index.ts'
+import { ordersRoutes } from './modules/orders/index.ts'
+import { rbacRoutes } from './modules/rbac/index.ts'
 import { membersRoutes } from './modules/members/members.routes.ts'
 import { currentTenantRoutes, tenantsRoutes } from './modules/tenants/tenants.routes.ts'
 import { createServices, type Services } from './services.ts'
@@ -60,7 +65,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const services = deps.services ?? createServices({ config, db: deps.db, redis: deps.redis, logger: deps.logger })
   await services.bus.start()
   app.addHook('onClose', () => services.bus.stop())
-  await app.register(access, { config, authenticator: services.authenticator, directory: services.directory })
+  await app.register(access, { config, authenticator: services.authenticator, directory: services.directory, onDenied: (request, tenant, permission) => services.rbac.onDenied(request, tenant, permission) })
 
   await app.register(healthRoutes, { db: deps.db, redis: deps.redis, version, isShuttingDown: deps.isShuttingDown ?? (() => false) })
   await app.register(tenantsRoutes, { tenants: services.tenants })
@@ -68,5 +73,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(authRoutes, { auth: services.auth })
   await app.register(membersRoutes, { members: services.members })
   await app.register(configRoutes, { config: services.config })
+  // One line per module; each module's routes take the service container.
+  await app.register(rbacRoutes, { services })
+  await app.register(apiKeysRoutes, { services })
+  await app.register(auditRoutes, { services })
+  await app.register(inventoryRoutes, { services })
+  await app.register(ordersRoutes, { services })
   return app as unknown as App
 }

@@ -4,6 +4,9 @@ import { InvalidationBus } from './cache/invalidation-bus.ts'
 import type { Config } from './config/index.ts'
 import type { Database } from './db/index.ts'
 import { Authenticator } from './modules/access/principal.ts'
+import { ApiKeysService } from './modules/api-keys/index.ts'
+import { InventoryService } from './modules/inventory/index.ts'
+import { RbacService } from './modules/rbac/index.ts'
 import { TenantDirectory } from './modules/access/tenant-directory.ts'
 import { AuthService } from './modules/auth/auth.service.ts'
 import { LoginThrottle, MemoryThrottleStore, RedisThrottleStore } from './modules/auth/login-throttle.ts'
@@ -24,6 +27,9 @@ export interface Services {
   members: MembersService
   auth: AuthService
   config: ConfigService
+  rbac: RbacService
+  apiKeys: ApiKeysService
+  inventory: InventoryService
 }
 
 export function createServices(deps: { config: Config; db: Database; redis?: Redis; logger?: Logger }): Services {
@@ -33,11 +39,14 @@ export function createServices(deps: { config: Config; db: Database; redis?: Red
   const directory = new TenantDirectory(db, bus)
   // Production refuses to start without JWT_SECRET; elsewhere tokens live as long as the process.
   const tokens = new TokenService(config.JWT_SECRET ?? randomBytes(32).toString('base64url'))
-  const authenticator = new Authenticator(config.SUPER_ADMIN_KEY, tokens, directory)
+  const apiKeys = new ApiKeysService(db, bus)
+  const authenticator = new Authenticator(config.SUPER_ADMIN_KEY, tokens, directory, apiKeys)
   const tenants = new TenantsService(db, bus)
   const members = new MembersService(db, bus)
   const throttle = new LoginThrottle(redis ? new RedisThrottleStore(redis) : new MemoryThrottleStore())
   const auth = new AuthService({ config, db, tokens, directory, throttle, tenants, bus })
   const configuration = new ConfigService(db, config.MASTER_KEY)
-  return { bus, directory, tokens, authenticator, tenants, members, auth, config: configuration }
+  const rbac = new RbacService(db, bus, config)
+  const inventory = new InventoryService(db)
+  return { bus, directory, tokens, authenticator, tenants, members, auth, config: configuration, rbac, apiKeys, inventory }
 }

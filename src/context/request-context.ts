@@ -12,8 +12,9 @@ export interface RequestContext {
   readonly tenantId?: string
   readonly actor: Actor
   readonly requestId?: string
-  /** The caller's address, for audit entries. */
+  /** The caller's address and user agent, for audit entries. */
   readonly ip?: string
+  readonly userAgent?: string
 }
 
 /** Thrown when tenant-scoped data is reached without a tenant in context. */
@@ -37,7 +38,7 @@ export function runWithContext<T>(ctx: RequestContext, fn: () => T): T {
 /** For jobs, scripts and provisioning: run fn inside `tenantId`, as `actor` (default: the current actor, else system). */
 export function runWithTenant<T>(tenantId: string, fn: () => T, actor?: Actor): T {
   const parent = storage.getStore()
-  return runWithContext({ tenantId, actor: actor ?? parent?.actor ?? { type: 'system' }, requestId: parent?.requestId, ip: parent?.ip }, fn)
+  return runWithContext({ tenantId, actor: actor ?? parent?.actor ?? { type: 'system' }, requestId: parent?.requestId, ip: parent?.ip, userAgent: parent?.userAgent }, fn)
 }
 
 export function tryGetContext(): RequestContext | undefined {

@@ -15,12 +15,29 @@ export const tableRegistry: Readonly<Record<string, TableScope>> = {
   role_permissions: 'global',
   platform_audit_log: 'global',
 
+  tenant_roles: 'tenant',
+  tenant_role_permissions: 'tenant',
   tenant_users: 'tenant',
   invitations: 'tenant',
   tenant_configurations: 'tenant',
   tenant_data_keys: 'tenant',
+  api_keys: 'tenant',
+  audit_chain_heads: 'tenant',
+  audit_log: 'tenant',
+  rbac_audit_log: 'tenant',
   inventory_items: 'tenant',
+  inventory_adjustments: 'tenant',
+  orders: 'tenant',
+  order_lines: 'tenant',
+  forecasts: 'tenant',
+  domain_events: 'tenant',
 }
+
+/**
+ * Tenant tables the app role may only append to (INSERT, SELECT): a tenant purge erases them
+ * through tenantry_erase_tenant_logs (migration 0004) instead of DELETE.
+ */
+export const appendOnlyTables: ReadonlySet<string> = new Set(['audit_log', 'rbac_audit_log', 'audit_chain_heads'])
 
 export const tenantTables = (registry = tableRegistry): string[] =>
   Object.entries(registry)

@@ -26,7 +26,7 @@ async function requestContextPlugin(app: FastifyInstance): Promise<void> {
   })
 
   app.addHook('preHandler', (request, _reply, done) => {
-    runWithContext({ tenantId: request.tenantId, actor: request.actor, requestId: request.id, ip: request.ip }, done)
+    runWithContext({ tenantId: request.tenantId, actor: request.actor, requestId: request.id, ip: request.ip, userAgent: request.headers['user-agent']?.slice(0, 300) }, done)
   })
 }
 

@@ -28,6 +28,8 @@ export interface AccessPluginOptions {
   config: Config
   authenticator: Authenticator
   directory: TenantDirectory
+  /** Called for every permission denial before the 403 is sent (RBAC decision log, metrics). */
+  onDenied?: (request: FastifyRequest, tenant: TenantRecord, permission: Permission) => Promise<void>
 }
 
 /**
@@ -74,9 +76,19 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
 
   async function admitToTenant(request: FastifyRequest): Promise<void> {
     const principal = request.principal
-    const tokenTenantId = principal.kind === 'user' ? principal.tokenTenantId : undefined
-    const tenant = await resolveTenant(tokenTenantId, selectorsOf(request, selectorOptions), directory, resolution)
+    const credentialTenantId = principal.kind === 'user' ? principal.tokenTenantId : principal.kind === 'api_key' ? principal.tenantId : undefined
+    const tenant = await resolveTenant(credentialTenantId, selectorsOf(request, selectorOptions), directory, resolution)
     const permission = request.routeOptions.config.permission!
+    const deny = async () => {
+      await options.onDenied?.(request, tenant, permission)
+      return new AppError('permission_denied', `this needs the ${permission} permission`, { permission })
+    }
+
+    if (principal.kind === 'api_key') {
+      if (tenant.status === 'suspended') throw new AppError('tenant_suspended', 'this tenant is suspended')
+      if (tenant.status !== 'active') throw new AppError('tenant_access_denied', 'the tenant does not exist or you have no access to it')
+      if (!principal.permissions.has(permission)) throw await deny()
+    }
 
     if (principal.kind === 'user') {
       const membership = await directory.membership(tenant.id, principal.user.id)
@@ -88,9 +100,7 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
         if (tenant.status === 'suspended') throw new AppError('tenant_suspended', 'this tenant is suspended')
         if (tenant.status !== 'active') throw new AppError('tenant_access_denied', 'the tenant does not exist or you have no access to it')
         if (membership.status === 'suspended') throw new AppError('membership_suspended', 'your membership of this tenant is suspended')
-        if (!membership.permissions.has(permission)) {
-          throw new AppError('permission_denied', `this needs the ${permission} permission`, { permission })
-        }
+        if (!membership.permissions.has(permission)) throw await deny()
       }
     }
     request.tenant = tenant
@@ -101,6 +111,7 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
 
 function actorOf(principal: Principal, isMember: boolean): Actor {
   if (principal.kind === 'super_admin') return { type: 'platform' }
+  if (principal.kind === 'api_key') return { type: 'api_key', apiKeyId: principal.apiKeyId }
   if (principal.kind === 'user') return principal.user.isPlatformAdmin && !isMember ? { type: 'platform', userId: principal.user.id } : { type: 'user', userId: principal.user.id }
   return { type: 'anonymous' }
 }

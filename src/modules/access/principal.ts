@@ -8,6 +8,20 @@ export type Principal =
   | { kind: 'anonymous' }
   | { kind: 'super_admin' }
   | { kind: 'user'; user: UserRecord; tokenTenantId: string | undefined }
+  | ApiKeyPrincipal
+
+/** An API key: bound to one tenant, holding a fixed permission set (its role's or its own subset). */
+export interface ApiKeyPrincipal {
+  kind: 'api_key'
+  apiKeyId: string
+  tenantId: string
+  permissions: ReadonlySet<string>
+}
+
+/** Implemented by the API keys module: a key string → its principal, or undefined (unknown, revoked, expired). */
+export interface ApiKeyVerifier {
+  verify(key: string): Promise<ApiKeyPrincipal | undefined>
+}
 
 export const isOperator = (principal: Principal): boolean =>
   principal.kind === 'super_admin' || (principal.kind === 'user' && principal.user.isPlatformAdmin)
@@ -21,6 +35,7 @@ export class Authenticator {
     superAdminKey: string | undefined,
     private readonly tokens: TokenService,
     private readonly directory: TenantDirectory,
+    private readonly apiKeys?: ApiKeyVerifier,
   ) {
     this.superAdminDigest = superAdminKey ? digest(superAdminKey) : undefined
   }
@@ -32,7 +47,11 @@ export class Authenticator {
     const credential = match[1]!
     // Equal-length digests compared in constant time: no timing hint about the key.
     if (this.superAdminDigest && timingSafeEqual(digest(credential), this.superAdminDigest)) return { kind: 'super_admin' }
-    if (credential.startsWith('tnt_')) throw new AppError('invalid_token', 'API key not recognised')
+    if (credential.startsWith('tnt_')) {
+      const key = await this.apiKeys?.verify(credential)
+      if (!key) throw new AppError('invalid_token', 'API key not recognised, revoked or expired')
+      return key
+    }
 
     let claims
     try {

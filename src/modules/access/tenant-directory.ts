@@ -95,9 +95,14 @@ export class TenantDirectory {
     // One statement in the tenant's context: RLS admits only this tenant's membership row.
     const { rows } = await this.db.tenantStatement<{ status: MembershipRecord['status']; role_id: string; role_name: string; permissions: string[] }>(
       tenantId,
-      `select tu.status, tu.role_id, r.name as role_name,
-              coalesce(array(select rp.permission from role_permissions rp where rp.role_id = tu.role_id), '{}') as permissions
-         from tenant_users tu join roles r on r.id = tu.role_id
+      `select tu.status, coalesce(tu.role_id, tu.custom_role_id) as role_id, coalesce(r.name, cr.name) as role_name,
+              case when tu.role_id is not null
+                   then array(select rp.permission from role_permissions rp where rp.role_id = tu.role_id)
+                   else array(select trp.permission from tenant_role_permissions trp where trp.tenant_id = tu.tenant_id and trp.role_id = tu.custom_role_id)
+              end as permissions
+         from tenant_users tu
+         left join roles r on r.id = tu.role_id
+         left join tenant_roles cr on cr.tenant_id = tu.tenant_id and cr.id = tu.custom_role_id
         where tu.tenant_id = $1 and tu.user_id = $2`,
       [tenantId, userId],
     )

@@ -8,13 +8,18 @@ export interface MemberRow {
   name: string | null
   role_id: string
   role: string
+  custom_role: boolean
   status: 'active' | 'suspended' | 'invited'
   created_at: Date
   updated_at: Date
 }
 
-const MEMBER_SELECT = `select tu.user_id as id, tu.user_id, u.email, u.name, tu.role_id, r.name as role, tu.status, tu.created_at, tu.updated_at
-  from tenant_users tu join users u on u.id = tu.user_id join roles r on r.id = tu.role_id`
+// A member holds a system role (roles) or a custom role of the tenant (tenant_roles).
+const MEMBER_SELECT = `select tu.user_id as id, tu.user_id, u.email, u.name, coalesce(tu.role_id, tu.custom_role_id) as role_id,
+       coalesce(r.name, cr.name) as role, tu.custom_role_id is not null as custom_role, tu.status, tu.created_at, tu.updated_at
+  from tenant_users tu join users u on u.id = tu.user_id
+  left join roles r on r.id = tu.role_id
+  left join tenant_roles cr on cr.tenant_id = tu.tenant_id and cr.id = tu.custom_role_id`
 
 export async function listMembers(tx: TenantTx, limit: number, after: { at: string; id: string } | undefined): Promise<(MemberRow & { position: string })[]> {
   const { rows } = await tx.query<MemberRow & { position: string }>(

@@ -87,6 +87,16 @@ export async function deleteTenantRows(tx: Queryable & { tenantId: string }, tab
   return rowCount
 }
 
+export async function countTenantRows(tx: Queryable & { tenantId: string }, table: string): Promise<number> {
+  const { rows } = await tx.query<{ n: number }>(`select count(*)::int as n from ${table} where tenant_id = $1`, [tx.tenantId])
+  return rows[0]!.n
+}
+
 export async function deleteTenant(tx: Queryable, id: string): Promise<void> {
   await tx.query('delete from tenants where id = $1', [id])
+}
+
+/** The append-only logs (audit, RBAC decisions) go through the one function allowed to erase them. */
+export async function eraseTenantLogs(tx: Queryable & { tenantId: string }): Promise<void> {
+  await tx.query('select tenantry_erase_tenant_logs($1)', [tx.tenantId])
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { InvalidationBus } from '../../cache/invalidation-bus.ts'
 import { runWithTenant } from '../../context/index.ts'
-import { tenantTables, withSystem, withTenant, type Database, type TenantTx } from '../../db/index.ts'
+import { appendOnlyTables, tenantTables, withSystem, withTenant, type Database, type TenantTx } from '../../db/index.ts'
 import { AppError, notFound } from '../../errors/index.ts'
 import { decodeCursor, page } from '../../http/pagination.ts'
 import { recordPlatformAction } from '../audit/index.ts'
@@ -131,7 +131,10 @@ export class TenantsService {
         if (current?.status !== 'deleted') throw new AppError('conflict', 'only a deleted tenant can be purged; DELETE it first')
         const counts: Record<string, number> = {}
         // Children before parents: the registry lists parents first.
-        for (const table of [...tenantTables()].reverse()) counts[table] = await repository.deleteTenantRows(tx, table)
+        for (const table of [...tenantTables()].reverse()) {
+          counts[table] = appendOnlyTables.has(table) ? await repository.countTenantRows(tx, table) : await repository.deleteTenantRows(tx, table)
+        }
+        await repository.eraseTenantLogs(tx)
         await repository.deleteTenant(tx, id)
         await recordPlatformAction(tx, { action: 'tenant.purged', targetType: 'tenant', targetId: id, metadata: { slug: current.slug, rows: counts } })
         return counts

@@ -1,0 +1,14 @@
+drop function if exists tenantry_erase_tenant_logs(uuid);
+drop function if exists tenantry_purge_audit_log(uuid, timestamptz);
+drop table if exists rbac_audit_log;
+drop table if exists audit_chain_heads;
+drop table if exists audit_log;
+drop table if exists api_keys;
+alter table tenant_users drop constraint if exists tenant_users_one_role;
+alter table tenant_users drop constraint if exists tenant_users_custom_role_fkey;
+drop index if exists tenant_users_tenant_id_custom_role_id_idx;
+alter table tenant_users drop column if exists custom_role_id;
+delete from tenant_users where role_id is null;
+alter table tenant_users alter column role_id set not null;
+drop table if exists tenant_role_permissions;
+drop table if exists tenant_roles;

@@ -1,0 +1,2 @@
+export { ApiKeysService } from './api-keys.service.ts'
+export { apiKeysRoutes } from './api-keys.routes.ts'
