@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { InvalidationBus } from './cache/invalidation-bus.ts'
 import type { Config } from './config/index.ts'
@@ -11,7 +10,7 @@ import { TenantDirectory } from './modules/access/tenant-directory.ts'
 import { AuthService } from './modules/auth/auth.service.ts'
 import { LoginThrottle, MemoryThrottleStore, RedisThrottleStore } from './modules/auth/login-throttle.ts'
 import { warmUpPasswordHashing } from './modules/auth/passwords.ts'
-import { TokenService } from './modules/auth/tokens.ts'
+import { signingKeysFrom, TokenService } from './modules/auth/tokens.ts'
 import { ConfigService } from './modules/config/index.ts'
 import { MembersService } from './modules/members/members.service.ts'
 import { TenantsService } from './modules/tenants/tenants.service.ts'
@@ -37,8 +36,7 @@ export function createServices(deps: { config: Config; db: Database; redis?: Red
   void warmUpPasswordHashing()
   const bus = new InvalidationBus(redis, deps.logger)
   const directory = new TenantDirectory(db, bus)
-  // Production refuses to start without JWT_SECRET; elsewhere tokens live as long as the process.
-  const tokens = new TokenService(config.JWT_SECRET ?? randomBytes(32).toString('base64url'))
+  const tokens = new TokenService(signingKeysFrom(config))
   const apiKeys = new ApiKeysService(db, bus)
   const authenticator = new Authenticator(config.SUPER_ADMIN_KEY, tokens, directory, apiKeys)
   const tenants = new TenantsService(db, bus)

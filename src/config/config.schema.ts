@@ -31,6 +31,8 @@ export const configSchema = {
   DATABASE_APP_ROLE: withDefault({ parse: p.sqlIdentifier, default: 'tenantry_app', doc: 'request-traffic role: not superuser, NOBYPASSRLS, owns nothing (created by migrations)' }),
   DATABASE_POOL_MAX: withDefault({ parse: p.integer(1, 1000), default: '20', doc: 'connections per PostgreSQL pool' }),
   JWT_SECRET: optional({ parse: p.text, doc: 'HS256 signing secret, at least 32 characters (required in production)', secret: true }),
+  JWT_PRIVATE_KEY: optional({ parse: p.pem('PRIVATE KEY'), doc: 'Ed25519 private key (PKCS#8 PEM, \\n for newlines) to sign tokens with EdDSA instead of HS256; needs JWT_PUBLIC_KEY', secret: true }),
+  JWT_PUBLIC_KEY: optional({ parse: p.pem('PUBLIC KEY'), doc: 'Ed25519 public key (SPKI PEM) that verifies tokens signed with JWT_PRIVATE_KEY' }),
   JWT_EXPIRY: withDefault({ parse: p.duration, default: '24h', doc: 'token lifetime (capped by the tenant session timeout)' }),
   SUPER_ADMIN_KEY: optional({ parse: p.text, doc: 'platform operator key (Bearer); generated into DATA_DIR on first dev start', secret: true }),
   PLATFORM_ADMIN_EMAIL: optional({ parse: p.email, doc: 'on start, make sure this user exists as a platform admin (created with PLATFORM_ADMIN_PASSWORD)' }),

@@ -114,3 +114,14 @@ export const email: Parser<string> = (raw) => {
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value) || value.length > 254) throw new ConfigValueError('expected an email address')
   return value
 }
+
+/** A PEM block of the given label; literal "\n" sequences (one-line env values) become newlines. */
+export function pem(label: string): Parser<string> {
+  return (raw) => {
+    const value = raw.replace(/\\n/g, '\n').trim()
+    if (!value.startsWith(`-----BEGIN ${label}-----`) || !value.endsWith(`-----END ${label}-----`)) {
+      throw new ConfigValueError(`expected a PEM "${label}" block (-----BEGIN ${label}----- …)`)
+    }
+    return value
+  }
+}

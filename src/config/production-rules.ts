@@ -5,9 +5,14 @@ import type { Config } from './config.schema.ts'
  * The database-role rule needs a live connection and lives in db/app-role-check.ts.
  */
 export function productionRefusals(config: Config): string[] {
-  if (config.NODE_ENV !== 'production') return []
   const refusals: string[] = []
-  if (!config.JWT_SECRET || config.JWT_SECRET.length < 32) {
+  // In every environment: a half-configured key pair would silently fall back to HS256.
+  if ((config.JWT_PRIVATE_KEY === undefined) !== (config.JWT_PUBLIC_KEY === undefined)) {
+    refusals.push('JWT_PRIVATE_KEY, JWT_PUBLIC_KEY: set both (EdDSA) or neither (HS256 with JWT_SECRET)')
+  }
+  if (config.NODE_ENV !== 'production') return refusals
+  const eddsa = config.JWT_PRIVATE_KEY !== undefined && config.JWT_PUBLIC_KEY !== undefined
+  if (!eddsa && (!config.JWT_SECRET || config.JWT_SECRET.length < 32)) {
     refusals.push('JWT_SECRET: must be set to at least 32 characters in production (openssl rand -base64 48)')
   }
   if (!config.SUPER_ADMIN_KEY) {

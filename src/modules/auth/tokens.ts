@@ -1,5 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto'
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { errors as joseErrors, importPKCS8, importSPKI, jwtVerify, SignJWT, type CryptoKey } from 'jose'
 import { TtlCache } from '../../cache/ttl-cache.ts'
 
 export const TOKEN_ISSUER = 'tenantry'
@@ -16,31 +16,44 @@ export class InvalidTokenError extends Error {
   override name = 'InvalidTokenError'
 }
 
+/** HS256 with a shared secret, or EdDSA (Ed25519) with a key pair given as PEM. */
+export type SigningKeys = { secret: string } | { privateKeyPem: string; publicKeyPem: string }
+
 /**
- * User tokens: HS256 JWTs via jose, with sub, tid, iat, exp, iss, aud and jti. Verification pins
- * the algorithm and requires exp, iss and aud. Verified tokens are cached (bounded, keyed by a
- * digest of the token, never past exp): verification costs 100-240 µs of CPU (DESIGN §16).
+ * User tokens: JWTs via jose (HS256 keyed by JWT_SECRET, or EdDSA when JWT_PRIVATE_KEY and
+ * JWT_PUBLIC_KEY are set), with sub, tid, iat, exp, iss, aud and jti. Verification pins the one
+ * configured algorithm and requires exp, iss and aud. Verified tokens are cached (bounded, keyed
+ * by a digest of the token, never past exp): verification costs 100-240 µs of CPU (DESIGN §16).
  */
 export class TokenService {
-  private readonly key: Uint8Array
+  private readonly algorithm: 'HS256' | 'EdDSA'
+  private readonly keys: Promise<{ sign: Uint8Array | CryptoKey; verify: Uint8Array | CryptoKey }>
   private readonly verified = new TtlCache<TokenClaims>(5 * 60_000, 50_000)
 
-  constructor(secret: string) {
-    this.key = new TextEncoder().encode(secret)
+  constructor(keys: SigningKeys | string) {
+    const config = typeof keys === 'string' ? { secret: keys } : keys
+    if ('secret' in config) {
+      this.algorithm = 'HS256'
+      const key = new TextEncoder().encode(config.secret)
+      this.keys = Promise.resolve({ sign: key, verify: key })
+    } else {
+      this.algorithm = 'EdDSA'
+      this.keys = Promise.all([importPKCS8(config.privateKeyPem, 'EdDSA'), importSPKI(config.publicKeyPem, 'EdDSA')]).then(([sign, verify]) => ({ sign, verify }))
+    }
   }
 
   async issue(userId: string, tenantId: string | undefined, ttlSeconds: number): Promise<{ token: string; expiresAt: Date }> {
     const now = Math.floor(Date.now() / 1000)
     const expiresAt = new Date((now + ttlSeconds) * 1000)
     const token = await new SignJWT(tenantId ? { tid: tenantId } : {})
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setProtectedHeader({ alg: this.algorithm, typ: 'JWT' })
       .setSubject(userId)
       .setIssuedAt(now)
       .setExpirationTime(now + ttlSeconds)
       .setIssuer(TOKEN_ISSUER)
       .setAudience(TOKEN_AUDIENCE)
       .setJti(randomUUID())
-      .sign(this.key)
+      .sign((await this.keys).sign)
     return { token, expiresAt }
   }
 
@@ -49,8 +62,8 @@ export class TokenService {
     const cached = this.verified.get(cacheKey)
     if (cached && cached.expiresAt.getTime() > Date.now()) return cached
     try {
-      const { payload } = await jwtVerify(token, this.key, {
-        algorithms: ['HS256'],
+      const { payload } = await jwtVerify(token, (await this.keys).verify, {
+        algorithms: [this.algorithm],
         issuer: TOKEN_ISSUER,
         audience: TOKEN_AUDIENCE,
         requiredClaims: ['exp', 'iat', 'sub', 'jti'],
@@ -73,4 +86,13 @@ export function durationSeconds(duration: string): number {
   if (!match) throw new Error(`bad duration ${duration}`)
   const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[match[2] as 's' | 'm' | 'h' | 'd']
   return Number(match[1]) * unit
+}
+
+/**
+ * The signing keys the configuration asks for. Production refuses to start without JWT_SECRET
+ * or a key pair; elsewhere a missing secret is random, so tokens live as long as the process.
+ */
+export function signingKeysFrom(config: { JWT_SECRET?: string; JWT_PRIVATE_KEY?: string; JWT_PUBLIC_KEY?: string }): SigningKeys {
+  if (config.JWT_PRIVATE_KEY && config.JWT_PUBLIC_KEY) return { privateKeyPem: config.JWT_PRIVATE_KEY, publicKeyPem: config.JWT_PUBLIC_KEY }
+  return { secret: config.JWT_SECRET ?? randomBytes(32).toString('base64url') }
 }
