@@ -18,6 +18,8 @@ import { apiKeysRoutes } from './modules/api-keys/index.ts'
 import { auditRoutes } from './modules/audit/index.ts'
 import { inventoryRoutes } from './modules/inventory/index.ts'
 import { ordersRoutes } from './modules/orders/index.ts'
+import { reportsRoutes } from './modules/reports/index.ts'
+import { forecastsRoutes } from './modules/forecasts/index.ts'
 import { rbacRoutes } from './modules/rbac/index.ts'
 import { membersRoutes } from './modules/members/members.routes.ts'
 import { currentTenantRoutes, tenantsRoutes } from './modules/tenants/tenants.routes.ts'
@@ -64,7 +66,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   const services = deps.services ?? createServices({ config, db: deps.db, redis: deps.redis, logger: deps.logger })
   await services.bus.start()
-  app.addHook('onClose', () => services.bus.stop())
+  // Pending last_used_at writes of API keys finish before the bus and the pool go.
+  app.addHook('onClose', async () => {
+    await services.apiKeys.flush()
+    await services.bus.stop()
+  })
   await app.register(access, { config, authenticator: services.authenticator, directory: services.directory, onDenied: (request, tenant, permission) => services.rbac.onDenied(request, tenant, permission) })
 
   await app.register(healthRoutes, { db: deps.db, redis: deps.redis, version, isShuttingDown: deps.isShuttingDown ?? (() => false) })
@@ -79,5 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(auditRoutes, { services })
   await app.register(inventoryRoutes, { services })
   await app.register(ordersRoutes, { services })
+  await app.register(reportsRoutes, { services })
+  await app.register(forecastsRoutes, { services })
   return app as unknown as App
 }

@@ -4,7 +4,11 @@ import type { Config } from './config/index.ts'
 import type { Database } from './db/index.ts'
 import { Authenticator } from './modules/access/principal.ts'
 import { ApiKeysService } from './modules/api-keys/index.ts'
+import { AuditService } from './modules/audit/index.ts'
+import { ForecastsService } from './modules/forecasts/index.ts'
 import { InventoryService } from './modules/inventory/index.ts'
+import { OrdersService } from './modules/orders/index.ts'
+import { ReportsService } from './modules/reports/index.ts'
 import { RbacService } from './modules/rbac/index.ts'
 import { TenantDirectory } from './modules/access/tenant-directory.ts'
 import { AuthService } from './modules/auth/auth.service.ts'
@@ -29,6 +33,10 @@ export interface Services {
   rbac: RbacService
   apiKeys: ApiKeysService
   inventory: InventoryService
+  orders: OrdersService
+  reports: ReportsService
+  forecasts: ForecastsService
+  audit: AuditService
 }
 
 export function createServices(deps: { config: Config; db: Database; redis?: Redis; logger?: Logger }): Services {
@@ -37,7 +45,7 @@ export function createServices(deps: { config: Config; db: Database; redis?: Red
   const bus = new InvalidationBus(redis, deps.logger)
   const directory = new TenantDirectory(db, bus)
   const tokens = new TokenService(signingKeysFrom(config))
-  const apiKeys = new ApiKeysService(db, bus)
+  const apiKeys = new ApiKeysService(db, bus, deps.logger)
   const authenticator = new Authenticator(config.SUPER_ADMIN_KEY, tokens, directory, apiKeys)
   const tenants = new TenantsService(db, bus)
   const members = new MembersService(db, bus)
@@ -46,5 +54,9 @@ export function createServices(deps: { config: Config; db: Database; redis?: Red
   const configuration = new ConfigService(db, config.MASTER_KEY)
   const rbac = new RbacService(db, bus, config)
   const inventory = new InventoryService(db)
-  return { bus, directory, tokens, authenticator, tenants, members, auth, config: configuration, rbac, apiKeys, inventory }
+  const orders = new OrdersService(db)
+  const reports = new ReportsService(db)
+  const forecasts = new ForecastsService(db)
+  const audit = new AuditService(db, { retentionDays: config.AUDIT_RETENTION_DAYS })
+  return { bus, directory, tokens, authenticator, tenants, members, auth, config: configuration, rbac, apiKeys, inventory, orders, reports, forecasts, audit }
 }

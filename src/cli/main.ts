@@ -1,6 +1,7 @@
 // `tenantry <command>`: parse arguments, call a service, print. No SQL here.
 import { ConfigError } from '../config/index.ts'
 import { MigrationError } from '../db/index.ts'
+import { auditCommand } from './commands/audit.command.ts'
 import { migrateCommand, UsageError } from './commands/migrate.command.ts'
 import { seedCommand } from './commands/seed.command.ts'
 import { userCommand } from './commands/user.command.ts'
@@ -13,6 +14,9 @@ const USAGE = `usage: tenantry <command>
   seed                           seed the 24 permissions, 4 system roles and the default tenant
   user create-admin --email E (--password P | --password-stdin)
                                  create a platform admin (or promote an existing user)
+  audit verify (--tenant ID|SLUG | --all)
+                                 check audit hash chains; exit code 1 when one is broken
+  audit purge                    remove audit entries older than AUDIT_RETENTION_DAYS, every tenant
 `
 
 async function run(argv: string[]): Promise<void> {
@@ -27,6 +31,8 @@ async function run(argv: string[]): Promise<void> {
       return seedCommand()
     case 'user':
       return userCommand(args)
+    case 'audit':
+      return auditCommand(args)
     case undefined:
     case 'help':
     case '--help':

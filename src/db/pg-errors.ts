@@ -4,8 +4,14 @@ import { AppError } from '../errors/index.ts'
 const constraintMessages: Record<string, { code: 'already_exists' | 'validation_failed' | 'conflict'; message: string }> = {
   tenants_slug_key: { code: 'already_exists', message: 'a tenant with this slug already exists' },
   tenants_slug_format: { code: 'validation_failed', message: 'slug must be a DNS label: 3-63 lowercase letters, digits and inner hyphens' },
+  tenant_roles_tenant_id_lower_name_key: { code: 'already_exists', message: 'a role with this name already exists' },
   users_email_key: { code: 'already_exists', message: 'a user with this email already exists' },
   inventory_items_tenant_id_item_code_key: { code: 'already_exists', message: 'an item with this item_code already exists' },
+  // Stock changes are conditional updates; this check is the database's last word if one is not.
+  inventory_items_quantity_check: { code: 'conflict', message: 'stock cannot go below zero' },
+  // Raised by deleting an item that order lines refer to (there is no ON DELETE: orders keep their items).
+  order_lines_item_fkey: { code: 'conflict', message: 'orders refer to this item, so it cannot be deleted' },
+  orders_tenant_id_order_number_key: { code: 'already_exists', message: 'an order with this order_number already exists' },
 }
 
 interface PgLikeError {

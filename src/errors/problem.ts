@@ -13,12 +13,13 @@ export interface Problem {
 }
 
 export function problem(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}): Problem {
+  // Extensions first: a detail named `status` or `code` must never overwrite the standard fields.
   return {
+    ...extra,
     type: `https://tenantry.dev/problems/${code.replaceAll('_', '-')}`,
     title: errorTitle[code],
     status: errorStatus[code],
     code,
     detail,
-    ...extra,
   }
 }

@@ -112,18 +112,28 @@ grant select, insert, update, delete on tenant_roles, tenant_role_permissions, a
 grant select, insert on audit_log, rbac_audit_log to {{app_role}};
 grant select, insert, update on audit_chain_heads to {{app_role}};
 
--- Retention: deleting old audit entries is not the app role's to do. This function removes a
--- tenant's entries created before `before` and records the hash of the last removed one, so
--- the remaining chain still verifies from that anchor. It runs as the migration role.
+-- Retention: deleting old audit entries is not the app role's to do. This function removes the
+-- current tenant's entries created before `before` (at least 90 days ago) and records the hash of
+-- the last removed one, so the remaining chain still verifies from that anchor. It runs as the
+-- migration role; the checks below are what keeps the log append-only for the app role.
 create function tenantry_purge_audit_log(p_tenant_id uuid, p_before timestamptz) returns bigint
 language plpgsql security definer set search_path = public as $$
 declare
+  head record;
   last_purged record;
   removed bigint;
 begin
+  if p_tenant_id is distinct from nullif(current_setting('app.current_tenant_id', true), '')::uuid then
+    raise exception 'audit purge only inside the tenant''s own context' using errcode = '42501';
+  end if;
+  if p_before > now() - interval '90 days' then
+    raise exception 'audit entries are kept at least 90 days' using errcode = '22023';
+  end if;
+  -- Serialises purges (and appends) of this tenant: the anchor never moves backwards.
+  select purged_through_seq into head from audit_chain_heads where tenant_id = p_tenant_id for update;
   select seq, hash into last_purged from audit_log
    where tenant_id = p_tenant_id and created_at < p_before order by seq desc limit 1;
-  if last_purged is null then
+  if last_purged is null or (head is not null and last_purged.seq <= head.purged_through_seq) then
     return 0;
   end if;
   delete from audit_log where tenant_id = p_tenant_id and seq <= last_purged.seq;

@@ -62,22 +62,13 @@ export function canonicalJson(value: unknown): string {
 /**
  * Appends an entry to the tenant's audit log in the caller's transaction: it commits with the
  * change it describes, or not at all. The chain head's row lock serialises appends per tenant.
- * Actor, request id, ip and user agent come from the request context.
+ * Actor, request id, ip and user agent come from the request context. Two round trips (lock the
+ * head; insert the entry and move the head in one statement), four for a tenant's first entry.
  */
 export async function recordAudit(tx: TenantTx, entry: AuditEntry): Promise<void> {
   const ctx = tryGetContext()
   const { actorType, actorId } = describeActor(ctx?.actor)
-  await tx.query(
-    `insert into audit_chain_heads (tenant_id, last_seq, last_hash) values ($1, 0, $2) on conflict (tenant_id) do nothing`,
-    [tx.tenantId, GENESIS_HASH],
-  )
-  const { rows } = await tx.query<{ last_seq: string; last_hash: Buffer; now: string }>(
-    // The timestamp is fixed here, as text, so the hash covers exactly what is stored.
-    `select last_seq, last_hash, ${CREATED_AT_TEXT_SQL.replace('created_at', 'now()')} as now
-       from audit_chain_heads where tenant_id = $1 for update`,
-    [tx.tenantId],
-  )
-  const head = rows[0]!
+  const head = await lockChainHead(tx)
   const fields: ChainedFields = {
     tenant_id: tx.tenantId,
     seq: String(BigInt(head.last_seq) + 1n),
@@ -95,12 +86,30 @@ export async function recordAudit(tx: TenantTx, entry: AuditEntry): Promise<void
     created_at: head.now,
   }
   const hash = entryHash(head.last_hash, fields)
+  // A data-modifying WITH runs to completion whether or not the outer statement reads it.
   await tx.query(
-    `insert into audit_log (tenant_id, seq, id, actor_type, actor_id, action, resource_type, resource_id, request_id, ip, user_agent, changes, created_at, prev_hash, hash)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+    `with appended as (
+       insert into audit_log (tenant_id, seq, id, actor_type, actor_id, action, resource_type, resource_id, request_id, ip, user_agent, changes, created_at, prev_hash, hash)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15))
+     update audit_chain_heads set last_seq = $2, last_hash = $15 where tenant_id = $1`,
     [fields.tenant_id, fields.seq, fields.id, fields.actor_type, fields.actor_id, fields.action, fields.resource_type, fields.resource_id, fields.request_id, fields.ip, fields.user_agent, JSON.stringify(fields.changes), fields.created_at, head.last_hash, hash],
   )
-  await tx.query('update audit_chain_heads set last_seq = $2, last_hash = $3 where tenant_id = $1', [tx.tenantId, fields.seq, hash])
+}
+
+/** Locks and reads the tenant's chain head, creating it (at GENESIS) before the first entry. */
+async function lockChainHead(tx: TenantTx): Promise<{ last_seq: string; last_hash: Uint8Array; now: string }> {
+  const lock = () =>
+    tx.query<{ last_seq: string; last_hash: Uint8Array; now: string }>(
+      // The timestamp is fixed here, as text, so the hash covers exactly what is stored.
+      `select last_seq::text as last_seq, last_hash, ${CREATED_AT_TEXT_SQL.replace('created_at', 'now()')} as now
+         from audit_chain_heads where tenant_id = $1 for update`,
+      [tx.tenantId],
+    )
+  const head = (await lock()).rows[0]
+  if (head) return head
+  // A concurrent first append may create it first: then this waits for, and locks, theirs.
+  await tx.query('insert into audit_chain_heads (tenant_id, last_seq, last_hash) values ($1, 0, $2) on conflict (tenant_id) do nothing', [tx.tenantId, GENESIS_HASH])
+  return (await lock()).rows[0]!
 }
 
 function describeActor(actor: Actor | undefined): { actorType: 'user' | 'api_key' | 'platform' | 'system'; actorId: string | null } {

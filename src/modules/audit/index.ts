@@ -1,4 +1,7 @@
 export { recordPlatformAction, type PlatformAuditEntry } from './platform-audit.ts'
 export { recordAudit, entryHash, canonicalJson, CREATED_AT_TEXT_SQL, GENESIS_HASH, type AuditEntry, type ChainedFields } from './audit-log.ts'
 export { redact } from './redact.ts'
+export { AuditService, MIN_RETENTION_DAYS, type PurgeResult } from './audit.service.ts'
+export type { VerifyResult } from './audit-chain.ts'
+export type { AuditFilters, AuditRow } from './audit.repository.ts'
 export { auditRoutes } from './audit.routes.ts'

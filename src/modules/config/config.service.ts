@@ -1,7 +1,7 @@
 import { tryGetContext } from '../../context/index.ts'
 import { withTenant, type Database, type TenantTx } from '../../db/index.ts'
 import { AppError, notFound } from '../../errors/index.ts'
-import { recordPlatformAction } from '../audit/index.ts'
+import { canonicalJson, recordAudit, recordPlatformAction } from '../audit/index.ts'
 import * as repository from './config.repository.ts'
 import type { ConfigEntryRow, SealedEntryRow } from './config.repository.ts'
 import { CONFIG_KEY_PATTERN } from './config.schemas.ts'
@@ -54,8 +54,8 @@ export class ConfigService {
   }
 
   /**
-   * The entry with its value decrypted. The caller has checked the reveal permission; operators
-   * leave a platform audit entry (the tenant audit log arrives with the audit module).
+   * The entry with its value decrypted. The caller has checked the reveal permission. Revealing an
+   * encrypted value is audited in the tenant's log (operators also in the platform log).
    */
   async reveal(key: string): Promise<ConfigEntry> {
     return withTenant(this.db, async (tx) => {
@@ -63,6 +63,7 @@ export class ConfigService {
       if (!row) throw notFound('configuration key', key)
       if (!row.is_encrypted) return plain(row)
       const value = this.decrypt(tx, row)
+      await recordAudit(tx, { action: 'config.revealed', resourceType: 'config', resourceId: key, changes: { key } })
       await auditIfOperator(tx, 'config.revealed', key, {})
       return { ...plain(row), value }
     })
@@ -73,8 +74,10 @@ export class ConfigService {
     assertValueSize(input.value)
     if (input.encrypted === true) this.master()
     const row = await withTenant(this.db, async (tx) => {
-      const encrypt = input.encrypted ?? (await repository.findEntry(tx, key))?.is_encrypted ?? false
+      const previous = await repository.findEntry(tx, key)
+      const encrypt = input.encrypted ?? previous?.is_encrypted ?? false
       const stored = encrypt ? await this.putEncrypted(tx, key, input.value) : await repository.upsertPlain(tx, key, input.value)
+      await recordAudit(tx, { action: 'config.written', resourceType: 'config', resourceId: key, changes: writtenChanges(key, previous, encrypt, input.value) })
       await auditIfOperator(tx, 'config.written', key, { encrypted: encrypt })
       return stored
     })
@@ -84,6 +87,7 @@ export class ConfigService {
   async remove(key: string): Promise<void> {
     await withTenant(this.db, async (tx) => {
       if (!(await repository.deleteEntry(tx, key))) throw notFound('configuration key', key)
+      await recordAudit(tx, { action: 'config.deleted', resourceType: 'config', resourceId: key, changes: { key } })
       await auditIfOperator(tx, 'config.deleted', key, {})
     })
   }
@@ -138,6 +142,24 @@ function decodeKeyCursor(cursor: string | undefined): string | undefined {
   if (!KEY_PATTERN.test(key)) throw new AppError('validation_failed', 'cursor is not one this API returned', { field: 'cursor' })
   return key
 }
+
+/**
+ * What a write tells the audit log: never the value. Values are free-form JSON whose secrets
+ * redaction by key name cannot reliably find, and an audit entry cannot be erased once written.
+ * For plain object values it names the top-level fields that changed (names only).
+ */
+function writtenChanges(key: string, previous: ConfigEntryRow | undefined, encrypted: boolean, value: unknown): Record<string, unknown> {
+  const changes: Record<string, unknown> = { key, encrypted, created: previous === undefined }
+  if (previous && previous.is_encrypted !== encrypted) changes.was_encrypted = previous.is_encrypted
+  if (!encrypted && previous && !previous.is_encrypted && isPlainObject(previous.value) && isPlainObject(value)) {
+    const fields = new Set([...Object.keys(previous.value), ...Object.keys(value)])
+    const before = previous.value
+    changes.changed_fields = [...fields].filter((field) => field in before !== field in value || canonicalJson(before[field]) !== canonicalJson(value[field])).sort()
+  }
+  return changes
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /** Operators acting inside a tenant leave a platform audit entry; never the value. */
 async function auditIfOperator(tx: TenantTx, action: string, key: string, metadata: Record<string, unknown>): Promise<void> {

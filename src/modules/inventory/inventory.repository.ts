@@ -12,6 +12,7 @@ export interface InventoryItem {
   unit: string
   location: string | null
   reorder_point: number
+  /** numeric(14,2) arrives as its decimal text. */
   unit_cost: string
   created_at: Date
   updated_at: Date
@@ -28,9 +29,19 @@ export interface NewInventoryItem {
   unit_cost?: string | number
 }
 
-export type InventoryItemChanges = Partial<Omit<NewInventoryItem, 'item_code'>>
+export type InventoryItemChanges = Partial<NewInventoryItem>
+
+export interface ItemFilters {
+  /** Substring of name or item_code, case-insensitive. */
+  q?: string
+  location?: string
+  lowStock?: boolean
+}
 
 const COLUMNS = 'id, tenant_id, item_code, name, description, quantity, unit, location, reorder_point, unit_cost, created_at, updated_at'
+
+// The columns a PATCH may set, in a fixed order: a SET list is only ever built from these names.
+const UPDATABLE = ['item_code', 'name', 'description', 'quantity', 'unit', 'location', 'reorder_point', 'unit_cost'] as const
 
 export async function insertItem(tx: TenantTx, item: NewInventoryItem): Promise<InventoryItem> {
   const { rows } = await tx.query<InventoryItem>(
@@ -42,20 +53,37 @@ export async function insertItem(tx: TenantTx, item: NewInventoryItem): Promise<
   return rows[0]!
 }
 
-export async function findItemById(tx: TenantTx, id: string): Promise<InventoryItem | undefined> {
-  const { rows } = await tx.query<InventoryItem>(`select ${COLUMNS} from inventory_items where tenant_id = $1 and id = $2`, [tx.tenantId, id])
+export async function findItemById(tx: TenantTx, id: string, options: { lock?: boolean } = {}): Promise<InventoryItem | undefined> {
+  const { rows } = await tx.query<InventoryItem>(
+    `select ${COLUMNS} from inventory_items where tenant_id = $1 and id = $2${options.lock ? ' for update' : ''}`,
+    [tx.tenantId, id],
+  )
   return rows[0]
 }
 
+/** Sets exactly the fields present in `changes` (undefined means "leave", null clears location). */
 export async function updateItem(tx: TenantTx, id: string, changes: InventoryItemChanges): Promise<InventoryItem | undefined> {
+  const fields = UPDATABLE.filter((field) => changes[field] !== undefined)
+  const sets = fields.map((field, index) => `${field} = $${index + 3}`)
   const { rows } = await tx.query<InventoryItem>(
-    `update inventory_items set
-       name = coalesce($3, name), description = coalesce($4, description), quantity = coalesce($5, quantity),
-       unit = coalesce($6, unit), location = coalesce($7, location), reorder_point = coalesce($8, reorder_point),
-       unit_cost = coalesce($9::numeric, unit_cost), updated_at = now()
-     where tenant_id = $1 and id = $2
-     returning ${COLUMNS}`,
-    [tx.tenantId, id, changes.name ?? null, changes.description ?? null, changes.quantity ?? null, changes.unit ?? null, changes.location ?? null, changes.reorder_point ?? null, changes.unit_cost ?? null],
+    `update inventory_items set ${[...sets, 'updated_at = now()'].join(', ')}
+      where tenant_id = $1 and id = $2 returning ${COLUMNS}`,
+    [tx.tenantId, id, ...fields.map((field) => changes[field])],
+  )
+  return rows[0]
+}
+
+/**
+ * Adds delta to the stock only if the result stays >= 0, in one statement: the row lock it takes
+ * makes concurrent changes queue, and each re-checks the condition against the committed value,
+ * so no interleaving can oversell. Undefined: the item is missing or the stock is short.
+ */
+export async function addStock(tx: TenantTx, id: string, delta: number): Promise<InventoryItem | undefined> {
+  const { rows } = await tx.query<InventoryItem>(
+    `update inventory_items set quantity = quantity + $3, updated_at = now()
+      where tenant_id = $1 and id = $2 and quantity + $3 >= 0
+      returning ${COLUMNS}`,
+    [tx.tenantId, id, delta],
   )
   return rows[0]
 }
@@ -65,13 +93,33 @@ export async function deleteItem(tx: TenantTx, id: string): Promise<boolean> {
   return rowCount > 0
 }
 
-/** Keyset pagination by id: stable under inserts, no OFFSET scans. */
-export async function listItems(tx: TenantTx, options: { limit: number; after?: string }): Promise<InventoryItem[]> {
-  const { rows } = await tx.query<InventoryItem>(
-    `select ${COLUMNS} from inventory_items
-      where tenant_id = $1 and ($2::uuid is null or id > $2::uuid)
-      order by id limit $3`,
-    [tx.tenantId, options.after ?? null, options.limit],
+export async function countItems(tx: TenantTx): Promise<number> {
+  const { rows } = await tx.query<{ n: number }>('select count(*)::int as n from inventory_items where tenant_id = $1', [tx.tenantId])
+  return rows[0]!.n
+}
+
+/**
+ * Keyset pagination by (created_at, id), oldest first: stable under inserts, no OFFSET scans.
+ * `position` is created_at as PostgreSQL prints it (microseconds), for the next cursor.
+ */
+export async function listItems(
+  tx: TenantTx,
+  options: ItemFilters & { limit: number; after?: { at: string; id: string } },
+): Promise<(InventoryItem & { position: string })[]> {
+  const { rows } = await tx.query<InventoryItem & { position: string }>(
+    `select ${COLUMNS}, created_at::text as position from inventory_items
+      where tenant_id = $1
+        and ($2::text is null or name ilike $2 escape '\\' or item_code ilike $2 escape '\\')
+        and ($3::text is null or location = $3)
+        and (not $4::boolean or quantity <= reorder_point)
+        and ($5::timestamptz is null or (created_at, id) > ($5::timestamptz, $6::uuid))
+      order by created_at, id limit $7`,
+    [tx.tenantId, options.q === undefined ? null : `%${escapeLike(options.q)}%`, options.location ?? null, options.lowStock ?? false, options.after?.at ?? null, options.after?.id ?? null, options.limit],
   )
   return rows
+}
+
+/** `%` and `_` in a search are literal characters, not wildcards. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`)
 }

@@ -35,14 +35,30 @@ export async function findMember(tx: TenantTx, userId: string): Promise<MemberRo
   return rows[0]
 }
 
-export async function insertMembership(tx: TenantTx, membership: { userId: string; roleId: string; status: MemberRow['status'] }): Promise<void> {
-  await tx.query('insert into tenant_users (tenant_id, user_id, role_id, status) values ($1, $2, $3, $4)', [tx.tenantId, membership.userId, membership.roleId, membership.status])
+/** A system role goes to role_id, a custom role of the tenant to custom_role_id (exactly one is set). */
+export interface RoleRef {
+  id: string
+  custom: boolean
 }
 
-export async function updateMembership(tx: TenantTx, userId: string, changes: { roleId?: string; status?: MemberRow['status'] }): Promise<boolean> {
+export async function insertMembership(tx: TenantTx, membership: { userId: string; roleId: string; customRole?: boolean; status: MemberRow['status'] }): Promise<void> {
+  const custom = membership.customRole ?? false
+  await tx.query('insert into tenant_users (tenant_id, user_id, role_id, custom_role_id, status) values ($1, $2, $3, $4, $5)', [
+    tx.tenantId,
+    membership.userId,
+    custom ? null : membership.roleId,
+    custom ? membership.roleId : null,
+    membership.status,
+  ])
+}
+
+export async function updateMembership(tx: TenantTx, userId: string, changes: { role?: RoleRef; status?: MemberRow['status'] }): Promise<boolean> {
+  const { role } = changes
   const { rowCount } = await tx.query(
-    'update tenant_users set role_id = coalesce($3, role_id), status = coalesce($4, status), updated_at = now() where tenant_id = $1 and user_id = $2',
-    [tx.tenantId, userId, changes.roleId ?? null, changes.status ?? null],
+    `update tenant_users set role_id = case when $3::boolean then $4::uuid else role_id end, custom_role_id = case when $3::boolean then $5::uuid else custom_role_id end,
+            status = coalesce($6, status), updated_at = now()
+      where tenant_id = $1 and user_id = $2`,
+    [tx.tenantId, userId, role !== undefined, role && !role.custom ? role.id : null, role?.custom ? role.id : null, changes.status ?? null],
   )
   return rowCount > 0
 }
@@ -57,7 +73,7 @@ export async function countMembers(tx: TenantTx): Promise<number> {
   return rows[0]!.n
 }
 
-/** Active members holding the Admin role, locked so two concurrent demotions cannot both pass. */
+/** Active members holding the (system) Admin role, locked so two concurrent demotions cannot both pass. */
 export async function activeAdminIds(tx: TenantTx): Promise<string[]> {
   const { rows } = await tx.query<{ user_id: string }>(
     `select tu.user_id from tenant_users tu join roles r on r.id = tu.role_id

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { AppError } from '../../errors/index.ts'
 import { PLATFORM_ERRORS, problemResponses, TENANT_ERRORS } from '../../http/openapi.ts'
+import { permissionsOf } from '../rbac/index.ts'
 import { TenantIdParams } from '../tenants/tenants.schemas.ts'
 import type { MemberRow } from './members.repository.ts'
 import { AddedMemberResponse, AddMemberBody, ListMembersQuery, MemberPage, MemberParams, MemberResponse, OperatorAddMemberBody, UpdateMemberBody } from './members.schemas.ts'
@@ -29,22 +30,22 @@ export async function membersRoutes(app: FastifyInstance, { members }: { members
   api.post('/api/v1/members', {
     config: { access: 'tenant', permission: 'users:write' },
     schema: {
-      tags, summary: 'Add a member: an existing user joins; a new one gets the password given or a one-time invitation token',
+      tags, summary: 'Add a member with a system or custom role the caller could grant: an existing user joins; a new one gets the password given or a one-time invitation token',
       body: AddMemberBody,
       response: { 201: AddedMemberResponse, ...problemResponses(...TENANT_ERRORS, 'already_exists', 'conflict', 'quota_exceeded') },
     },
-  }, async (request, reply) => reply.code(201).send(presentAdded(await members.add(request.body))))
+  }, async (request, reply) => reply.code(201).send(presentAdded(await members.add(request.body, permissionsOf(request)))))
 
   api.patch('/api/v1/members/:userId', {
     config: { access: 'tenant', permission: 'users:write' },
-    schema: { tags, summary: "Change a member's role or status", params: MemberParams, body: UpdateMemberBody, response: { 200: MemberResponse, ...problemResponses(...TENANT_ERRORS, 'not_found', 'last_admin', 'conflict') } },
-  }, async (request) => presentMember(await members.update(request.params.userId, request.body)))
+    schema: { tags, summary: "Change a member's role (system or custom) or status", params: MemberParams, body: UpdateMemberBody, response: { 200: MemberResponse, ...problemResponses(...TENANT_ERRORS, 'not_found', 'last_admin', 'conflict') } },
+  }, async (request) => presentMember(await members.update(request.params.userId, request.body, permissionsOf(request))))
 
   api.delete('/api/v1/members/:userId', {
     config: { access: 'tenant', permission: 'users:delete' },
     schema: { tags, summary: 'Remove a member from the tenant (the user account stays)', params: MemberParams, response: { 204: { type: 'null', description: 'removed' }, ...problemResponses(...TENANT_ERRORS, 'not_found', 'last_admin') } },
   }, async (request, reply) => {
-    await members.remove(request.params.userId)
+    await members.remove(request.params.userId, permissionsOf(request))
     return reply.code(204).send(null)
   })
 

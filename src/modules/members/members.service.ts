@@ -3,10 +3,10 @@ import { currentTenantId, runWithTenant, tryGetContext } from '../../context/ind
 import { withSystem, withTenant, type Database, type TenantTx } from '../../db/index.ts'
 import { AppError, notFound } from '../../errors/index.ts'
 import { decodeCursor, page } from '../../http/pagination.ts'
-import { recordPlatformAction } from '../audit/index.ts'
+import { recordAudit, recordPlatformAction } from '../audit/index.ts'
 import { hashPassword, passwordProblems } from '../auth/passwords.ts'
 import { effectiveConfig, type PlanDefaults, type PlanName, type TenantSettings } from '../plans/index.ts'
-import { findRole, type RoleRow } from '../rbac/index.ts'
+import { ALL_PERMISSIONS, assertCanGrant, findAssignableRole, type HeldPermissions, type RoleRecord } from '../rbac/index.ts'
 import { usersRepository as users } from '../users/index.ts'
 import { createInvitationToken } from './invitation-token.ts'
 import { lockTenant } from '../tenants/index.ts'
@@ -33,7 +33,11 @@ export interface AddedMember {
   invitation_expires_at?: Date
 }
 
-/** Memberships of the tenant in context. Every change invalidates the access cache at once. */
+/**
+ * Memberships of the tenant in context. Every change is audited in its transaction and
+ * invalidates the access cache at once. `held` is the acting caller's permission set: nobody
+ * assigns a role holding a permission they lack, nor manages a member who holds one.
+ */
 export class MembersService {
   constructor(
     private readonly db: Database,
@@ -50,13 +54,14 @@ export class MembersService {
    * Adds a member: an existing user joins at once; a new user is created with the password given
    * (checked against the tenant's policy) or invited with a one-time token. max_users holds.
    */
-  async add(input: AddMemberInput): Promise<AddedMember> {
+  async add(input: AddMemberInput, held: HeldPermissions): Promise<AddedMember> {
     const policy = await this.configuration()
     if (input.password !== undefined) assertPassword(input.password, policy)
     const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password)
 
     const added = await withTenant(this.db, async (tx) => {
       const role = await resolveRole(tx, input)
+      assertCanGrant(held, role.permissions, 'assign a role holding')
       // Serialises additions to this tenant, so concurrent adds cannot all pass the count.
       await lockTenant(tx, tx.tenantId)
       const limit = policy.limits.max_users
@@ -71,7 +76,7 @@ export class MembersService {
       user ??= await users.insertUser(tx, { email: input.email!, name: input.name, passwordHash, defaultTenantId: tx.tenantId })
       if (await repository.findMember(tx, user.id)) throw new AppError('already_exists', 'this person is already a member')
       const invite = !user.password_hash
-      await repository.insertMembership(tx, { userId: user.id, roleId: role.id, status: invite ? 'invited' : 'active' })
+      await repository.insertMembership(tx, { userId: user.id, roleId: role.id, customRole: !role.is_system, status: invite ? 'invited' : 'active' })
       await users.setDefaultTenantIfUnset(tx, user.id, tx.tenantId)
       const result: AddedMember = { member: (await repository.findMember(tx, user.id))! }
       if (invite) {
@@ -80,37 +85,41 @@ export class MembersService {
         await repository.insertInvitation(tx, { userId: user.id, tokenHash, expiresAt })
         Object.assign(result, { invitation_token: token, invitation_expires_at: expiresAt })
       }
-      await auditIfOperator(tx, 'member.added', user.id, { role: role.name, invited: invite })
+      await audit(tx, 'member.added', user.id, { role: role.name, role_id: role.id, status: invite ? 'invited' : 'active' })
       return result
     })
     this.bus.publish({ kind: 'membership', tenantId: currentTenantId(), userId: added.member.user_id })
     return added
   }
 
-  async update(userId: string, changes: { role_id?: string; role?: string; status?: 'active' | 'suspended' }): Promise<MemberRow> {
+  async update(userId: string, changes: { role_id?: string; role?: string; status?: 'active' | 'suspended' }, held: HeldPermissions): Promise<MemberRow> {
     const member = await withTenant(this.db, async (tx) => {
       const current = await repository.findMember(tx, userId)
       if (!current) throw notFound('member', userId)
+      await assertMayManage(tx, current, held)
       if (current.status === 'invited' && changes.status === 'active') throw new AppError('conflict', 'an invited member becomes active by accepting the invitation')
       const role = changes.role_id !== undefined || changes.role !== undefined ? await resolveRole(tx, changes) : undefined
-      const losesAdmin = (role !== undefined && role.name !== 'Admin') || changes.status === 'suspended'
-      if (current.role === 'Admin' && current.status === 'active' && losesAdmin) await assertNotLastAdmin(tx, userId)
-      await repository.updateMembership(tx, userId, { roleId: role?.id, status: changes.status })
-      await auditIfOperator(tx, 'member.updated', userId, { role: role?.name, status: changes.status })
-      return (await repository.findMember(tx, userId))!
+      if (role) assertCanGrant(held, role.permissions, 'assign a role holding')
+      const losesAdmin = (role !== undefined && !isAdminRole(role)) || changes.status === 'suspended'
+      if (isAdmin(current) && current.status === 'active' && losesAdmin) await assertNotLastAdmin(tx, userId)
+      await repository.updateMembership(tx, userId, { role: role && { id: role.id, custom: !role.is_system }, status: changes.status })
+      const updated = (await repository.findMember(tx, userId))!
+      await audit(tx, 'member.updated', userId, memberDiff(current, updated))
+      return updated
     })
     this.bus.publish({ kind: 'membership', tenantId: currentTenantId(), userId })
     return member
   }
 
-  async remove(userId: string): Promise<void> {
+  async remove(userId: string, held: HeldPermissions): Promise<void> {
     await withTenant(this.db, async (tx) => {
       const current = await repository.findMember(tx, userId)
       if (!current) throw notFound('member', userId)
-      if (current.role === 'Admin' && current.status === 'active') await assertNotLastAdmin(tx, userId)
+      await assertMayManage(tx, current, held)
+      if (isAdmin(current) && current.status === 'active') await assertNotLastAdmin(tx, userId)
       await repository.deleteMembership(tx, userId)
       await users.clearDefaultTenant(tx, userId, tx.tenantId)
-      await auditIfOperator(tx, 'member.removed', userId, {})
+      await audit(tx, 'member.removed', userId, { role: current.role, role_id: current.role_id, status: current.status })
     })
     this.bus.publish({ kind: 'membership', tenantId: currentTenantId(), userId })
   }
@@ -119,7 +128,7 @@ export class MembersService {
   async addToTenant(tenantId: string, input: AddMemberInput): Promise<AddedMember> {
     const exists = await withSystem(this.db, (tx) => tx.query("select 1 from tenants where id = $1 and status <> 'deleted'", [tenantId]))
     if (exists.rows.length === 0) throw notFound('tenant', tenantId)
-    return runWithTenant(tenantId, () => this.add(input))
+    return runWithTenant(tenantId, () => this.add(input, ALL_PERMISSIONS))
   }
 
   private async configuration(): Promise<PlanDefaults> {
@@ -135,11 +144,22 @@ export function assertPassword(password: string, policy: PlanDefaults): void {
   if (problems.length > 0) throw new AppError('validation_failed', `the password needs ${problems.join(', ')}`, { field: 'password', requirements: problems })
 }
 
-async function resolveRole(tx: TenantTx, input: { role_id?: string; role?: string }): Promise<RoleRow> {
+/** A system role or one of the tenant's custom roles, by id or name; unknown is 400. */
+async function resolveRole(tx: TenantTx, input: { role_id?: string; role?: string }): Promise<RoleRecord> {
   if (input.role_id === undefined && input.role === undefined) throw new AppError('validation_failed', 'give role_id or role', { field: 'role_id' })
-  const role = await findRole(tx, { id: input.role_id, name: input.role })
+  const role = await findAssignableRole(tx, { id: input.role_id, name: input.role })
   if (!role) throw new AppError('validation_failed', `unknown role ${input.role_id ?? input.role}`, { field: input.role_id ? 'role_id' : 'role' })
   return role
+}
+
+// The last-Admin rule is about the system Admin role: custom roles cannot take its name.
+const isAdminRole = (role: RoleRecord) => role.is_system && role.name === 'Admin'
+const isAdmin = (member: MemberRow) => !member.custom_role && member.role === 'Admin'
+
+/** Changing or removing a member needs every permission that member holds: no one outranks themselves upward. */
+async function assertMayManage(tx: TenantTx, member: MemberRow, held: HeldPermissions): Promise<void> {
+  const role = await findAssignableRole(tx, { id: member.role_id })
+  assertCanGrant(held, role?.permissions ?? [], 'manage a member holding')
 }
 
 async function assertNotLastAdmin(tx: TenantTx, userId: string): Promise<void> {
@@ -147,8 +167,19 @@ async function assertNotLastAdmin(tx: TenantTx, userId: string): Promise<void> {
   if (admins.length <= 1 && admins.includes(userId)) throw new AppError('last_admin', 'the tenant must keep at least one active Admin')
 }
 
-/** Operators acting inside a tenant leave a platform audit entry (tenant audit logs come with the audit module). */
-async function auditIfOperator(tx: TenantTx, action: string, userId: string, metadata: Record<string, unknown>): Promise<void> {
+function memberDiff(before: MemberRow, after: MemberRow): Record<string, unknown> {
+  const changes: Record<string, unknown> = {}
+  if (before.role_id !== after.role_id) changes.role = { from: before.role, to: after.role, from_id: before.role_id, to_id: after.role_id }
+  if (before.status !== after.status) changes.status = { from: before.status, to: after.status }
+  return changes
+}
+
+/**
+ * The tenant audit log, in the change's transaction; operators acting inside a tenant also leave
+ * a platform audit entry (DESIGN §6.6).
+ */
+async function audit(tx: TenantTx, action: string, userId: string, changes: Record<string, unknown>): Promise<void> {
+  await recordAudit(tx, { action, resourceType: 'member', resourceId: userId, changes })
   if (tryGetContext()?.actor.type !== 'platform') return
-  await recordPlatformAction(tx, { action, targetType: 'membership', targetId: `${tx.tenantId}:${userId}`, metadata })
+  await recordPlatformAction(tx, { action, targetType: 'membership', targetId: `${tx.tenantId}:${userId}`, metadata: changes })
 }

@@ -4,7 +4,7 @@ import { runWithTenant } from '../../context/index.ts'
 import { appendOnlyTables, tenantTables, withSystem, withTenant, type Database, type TenantTx } from '../../db/index.ts'
 import { AppError, notFound } from '../../errors/index.ts'
 import { decodeCursor, page } from '../../http/pagination.ts'
-import { recordPlatformAction } from '../audit/index.ts'
+import { canonicalJson, recordAudit, recordPlatformAction } from '../audit/index.ts'
 import { effectiveConfig, exceededLimits, type PlanDefaults, type PlanName, type TenantSettings, type TenantSettingsPatch } from '../plans/index.ts'
 import { assertValidSlug, slugFromName, withSuffix } from './slug.ts'
 import * as repository from './tenants.repository.ts'
@@ -102,11 +102,13 @@ export class TenantsService {
     })
   }
 
+  // Platform log only: a deleted tenant's own log is erased with it at purge, and the purge
+  // reports the rows it removes, so the deletion must not add one to the tenant's log.
   softDelete(id: string): Promise<Tenant> {
     return this.change(id, 'tenant.deleted', async (_tx, current) => {
       if (current.status === 'deleted') throw new AppError('conflict', 'the tenant is already deleted; add ?purge=true to remove its data')
       return { status: 'deleted', deleted: true }
-    })
+    }, {}, { tenantLog: false })
   }
 
   /** Applies the target plan's defaults; the tenant's own overrides stay. Refuses what usage exceeds. */
@@ -149,6 +151,7 @@ export class TenantsService {
     action: string,
     decide: (tx: TenantTx, current: TenantRow) => Promise<Parameters<typeof repository.updateTenant>[2]>,
     metadata: Record<string, unknown> = {},
+    options: { tenantLog: boolean } = { tenantLog: true },
   ): Promise<Tenant> {
     await this.get(id) // 404 before entering the tenant's context
     const row = await runWithTenant(id, () =>
@@ -158,6 +161,8 @@ export class TenantsService {
         if (!current) throw notFound('tenant', id)
         const updated = await repository.updateTenant(tx, id, await decide(tx, current))
         await recordPlatformAction(tx, { action, targetType: 'tenant', targetId: id, metadata: { ...metadata, from_status: current.status, to_status: updated!.status } })
+        // DESIGN §6.6: an operator's change inside a tenant is in that tenant's own log too.
+        if (options.tenantLog) await recordAudit(tx, { action, resourceType: 'tenant', resourceId: id, changes: { ...metadata, ...tenantDiff(current, updated!) } })
         return updated!
       }),
     )
@@ -183,6 +188,23 @@ function validSlug(slug: string): string {
 
 function withConfiguration(row: TenantRow): Tenant {
   return { ...row, configuration: effectiveConfig(row.plan, row.settings) }
+}
+
+/** What a lifecycle change did to the tenant row, field by field (settings per key). */
+function tenantDiff(before: TenantRow, after: TenantRow): Record<string, unknown> {
+  const diff: Record<string, unknown> = {}
+  for (const field of ['name', 'status', 'plan'] as const) {
+    if (before[field] !== after[field]) diff[field] = { from: before[field], to: after[field] }
+  }
+  const was = before.settings as Record<string, unknown>
+  const is = after.settings as Record<string, unknown>
+  const settings = Object.fromEntries(
+    [...new Set([...Object.keys(was), ...Object.keys(is)])]
+      .filter((key) => canonicalJson(was[key]) !== canonicalJson(is[key]))
+      .map((key) => [key, { from: was[key] ?? null, to: is[key] ?? null }]),
+  )
+  if (Object.keys(settings).length > 0) diff.settings = settings
+  return diff
 }
 
 function mergeSettings(current: TenantSettings, patch: TenantSettingsPatch): TenantSettings {

@@ -1,0 +1,2 @@
+export { ReportsService, type InventorySummary } from './reports.service.ts'
+export { reportsRoutes } from './reports.routes.ts'
