@@ -1,4 +1,6 @@
 // Runs autocannon against one server and reduces the result to the figures the report needs.
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 
 export interface LoadOptions {
@@ -17,8 +19,24 @@ export interface LoadFigures {
   requests: number
 }
 
+const WORKER = fileURLToPath(new URL('./load-worker.ts', import.meta.url))
+
+/**
+ * Each load runs in a fresh process: measured in one long-lived load generator, later variants
+ * came out 15-25% slower than the same server measured first (state building up in the
+ * generator), which made the ratios depend on the order of the variants.
+ */
+export function runLoad(options: LoadOptions): Promise<LoadFigures> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(options)], { maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(stderr.trim() || error.message))
+      else resolve(JSON.parse(stdout) as LoadFigures)
+    })
+  })
+}
+
 /** Throws when any request failed: figures from a server answering errors would be meaningless. */
-export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
+export async function runLoadInProcess(options: LoadOptions): Promise<LoadFigures> {
   // autocannon's own latency histogram has 1 ms resolution, too coarse for reads that take
   // 1-3 ms; the per-response times it emits are in fractional milliseconds.
   const latencies: number[] = []

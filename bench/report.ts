@@ -14,6 +14,7 @@ export interface Measured {
 export interface RunInfo {
   postgresVersion: string
   durationSec: number
+  rounds: number
   connections: number
 }
 
@@ -60,6 +61,7 @@ export function writeResults(file: string, info: RunInfo, measured: Measured[]):
     cpu_count: cpu.length,
     cpu_model: cpu[0]?.model.trim() ?? 'unknown',
     duration_sec: info.durationSec,
+    rounds: info.rounds,
     connections: info.connections,
     variants: rows(measured),
     ratio_b_over_a: tenantryRatios(measured),

@@ -40,17 +40,24 @@ async function main(): Promise<void> {
   const data = await setupDatabase(settings)
   console.log(
     `node ${process.version}, PostgreSQL ${data.postgresVersion}, ${cpus().length} × ${cpus()[0]?.model.trim()}; ` +
-      `${settings.connections} connections, ${settings.warmupSec} s warm-up + ${settings.durationSec} s per variant\n`,
+      `${settings.connections} connections, ${settings.warmupSec} s warm-up + ${settings.durationSec} s per variant, ${settings.rounds} rounds (median)\n`,
   )
 
-  const measured: Measured[] = []
+  // Several rounds, variants interleaved within each, and the median round per variant: on a
+  // 2-core machine shared by server, load generator and PostgreSQL, one run of one variant can
+  // be off by 20%; interleaving spreads slow periods over all variants instead of one.
   const selected = variants.filter((v) => settings.only.length === 0 || v.name === BASELINE || settings.only.includes(v.name))
-  for (const variant of selected) {
-    process.stdout.write(`  ${variant.name.padEnd(24)} `)
-    const figures = await measureVariant(variant, settings, data)
-    console.log(`${Math.round(figures.requestsPerSec)} req/s`)
-    measured.push({ variant, figures })
+  const rounds = new Map<string, LoadFigures[]>(selected.map((v) => [v.name, []]))
+  for (let round = 1; round <= settings.rounds; round++) {
+    console.log(`round ${round}/${settings.rounds}`)
+    for (const variant of selected) {
+      process.stdout.write(`  ${variant.name.padEnd(24)} `)
+      const figures = await measureVariant(variant, settings, data)
+      console.log(`${Math.round(figures.requestsPerSec)} req/s`)
+      rounds.get(variant.name)!.push(figures)
+    }
   }
+  const measured: Measured[] = selected.map((variant) => ({ variant, figures: medianRound(rounds.get(variant.name)!) }))
 
   console.log(`\n${formatTable(measured)}\n`)
   for (const { variant } of measured) console.log(`  ${variant.name}: ${variant.description}`)
@@ -59,8 +66,14 @@ async function main(): Promise<void> {
     `\ntenant-scoped read through Tenantry: ${ratios.b_tenantry?.toFixed(2)} of the bare prepared handler (goal >= ${GOAL_RATIO}); ` +
       `${ratios.b_tenantry_app_login?.toFixed(2)} when the pool logs in as tenantry_app`,
   )
-  writeResults(RESULTS_FILE, { postgresVersion: data.postgresVersion, durationSec: settings.durationSec, connections: settings.connections }, measured)
+  writeResults(RESULTS_FILE, { postgresVersion: data.postgresVersion, durationSec: settings.durationSec, rounds: settings.rounds, connections: settings.connections }, measured)
   console.log(`written to bench/results/latest.json in ${Math.round((Date.now() - started) / 1000)} s`)
+}
+
+/** The round with the median requests/s (its latencies come with it). */
+function medianRound(figures: LoadFigures[]): LoadFigures {
+  const sorted = [...figures].sort((a, b) => a.requestsPerSec - b.requestsPerSec)
+  return sorted[Math.floor(sorted.length / 2)]!
 }
 
 main().catch((error: unknown) => {

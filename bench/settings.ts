@@ -7,6 +7,8 @@ export interface BenchSettings {
   /** The bench database as the app role (LOGIN, no password: trust auth on 127.0.0.1). */
   appUrl: string
   durationSec: number
+  /** Rounds over all variants; each variant's figures are the median round (BENCH_ROUNDS). */
+  rounds: number
   warmupSec: number
   connections: number
   /** Variant names to run (BENCH_ONLY, comma-separated); the baseline always runs. Empty = all. */
@@ -24,7 +26,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
     adminUrl,
     benchUrl: withDatabase(adminUrl, BENCH_DATABASE),
     appUrl: withUser(withDatabase(adminUrl, BENCH_DATABASE), 'tenantry_app'),
-    durationSec: positiveInteger(env, 'BENCH_DURATION', 10),
+    durationSec: positiveInteger(env, 'BENCH_DURATION', 6),
+    rounds: positiveInteger(env, 'BENCH_ROUNDS', 3),
     warmupSec: WARMUP_SEC,
     connections: positiveInteger(env, 'BENCH_CONNECTIONS', 20),
     only: (env.BENCH_ONLY ?? '').split(',').map((name) => name.trim()).filter(Boolean),

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../../config/index.ts'
 import type { Actor } from '../../context/index.ts'
@@ -47,21 +47,28 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
     queryParamEnabled: config.TENANT_QUERY_PARAM_ENABLED,
   }
 
+  // Set on /api routes by their access hook; routes outside /api have no principal.
   app.decorateRequest('principal', null as unknown as { getter: () => Principal })
   app.decorateRequest('tenant', undefined)
   app.decorateRequest('membership', undefined)
 
+  // Access is attached to each /api route when it is registered, as a route-level onRequest
+  // hook that already knows the route's access and permission: routes outside /api (health,
+  // docs) run nothing, and no request reads request.routeOptions (a fresh object per read).
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api/')) return
     const access = route.config?.access
     if (!access) throw new Error(`route ${route.method} ${route.url} declares no access (public, authenticated, platform or tenant)`)
-    if (access === 'tenant' && !route.config?.permission) throw new Error(`tenant route ${route.method} ${route.url} declares no permission`)
+    const permission = route.config?.permission
+    if (access === 'tenant' && !permission) throw new Error(`tenant route ${route.method} ${route.url} declares no permission`)
+    const check = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+      admit(request, access, permission).then(() => done(), done)
+    }
+    const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
+    route.onRequest = [check, ...existing] as typeof route.onRequest
   })
 
-  app.addHook('onRequest', async (request) => {
-    const access = request.routeOptions.config.access
-    request.principal = { kind: 'anonymous' }
-    if (!access) return
+  async function admit(request: FastifyRequest, access: RouteAccess, permission: Permission | undefined): Promise<void> {
     request.principal = await authenticator.authenticate(request.headers.authorization)
     if (access === 'public') return
     if (request.principal.kind === 'anonymous') throw new AppError('unauthorized', 'send Authorization: Bearer <token>')
@@ -71,14 +78,13 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
       if (!isOperator(request.principal)) throw new AppError('forbidden', 'platform routes need SUPER_ADMIN_KEY or a platform admin')
       return
     }
-    await admitToTenant(request)
-  })
+    await admitToTenant(request, permission!)
+  }
 
-  async function admitToTenant(request: FastifyRequest): Promise<void> {
+  async function admitToTenant(request: FastifyRequest, permission: Permission): Promise<void> {
     const principal = request.principal
     const credentialTenantId = principal.kind === 'user' ? principal.tokenTenantId : principal.kind === 'api_key' ? principal.tenantId : undefined
     const tenant = await resolveTenant(credentialTenantId, selectorsOf(request, selectorOptions), directory, resolution)
-    const permission = request.routeOptions.config.permission!
     const deny = async () => {
       await options.onDenied?.(request, tenant, permission)
       return new AppError('permission_denied', `this needs the ${permission} permission`, { permission })
