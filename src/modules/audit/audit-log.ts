@@ -112,7 +112,8 @@ async function lockChainHead(tx: TenantTx): Promise<{ last_seq: string; last_has
   return (await lock()).rows[0]!
 }
 
-function describeActor(actor: Actor | undefined): { actorType: 'user' | 'api_key' | 'platform' | 'system'; actorId: string | null } {
+/** The actor as stored in audit_log, the stock ledger and other per-row actor columns. */
+export function describeActor(actor: Actor | undefined): { actorType: 'user' | 'api_key' | 'platform' | 'system'; actorId: string | null } {
   switch (actor?.type) {
     case 'user':
       return { actorType: 'user', actorId: actor.userId }

@@ -1,5 +1,5 @@
 export { recordPlatformAction, type PlatformAuditEntry } from './platform-audit.ts'
-export { recordAudit, entryHash, canonicalJson, CREATED_AT_TEXT_SQL, GENESIS_HASH, type AuditEntry, type ChainedFields } from './audit-log.ts'
+export { recordAudit, describeActor, entryHash, canonicalJson, CREATED_AT_TEXT_SQL, GENESIS_HASH, type AuditEntry, type ChainedFields } from './audit-log.ts'
 export { redact } from './redact.ts'
 export { AuditService, MIN_RETENTION_DAYS, type PurgeResult } from './audit.service.ts'
 export type { VerifyResult } from './audit-chain.ts'

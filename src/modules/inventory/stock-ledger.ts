@@ -2,6 +2,7 @@
 // conditional update (never below zero), the ledger row, and the domain events. Stock
 // adjustments use changeStock; orders use reserveStock and releaseStock (exported through
 // index.ts), so the rules for stock live in one module.
+import { describeActor } from '../audit/index.ts'
 import { tryGetContext } from '../../context/index.ts'
 import type { TenantTx } from '../../db/index.ts'
 import { AppError } from '../../errors/index.ts'
@@ -110,15 +111,5 @@ function totalsByItem(lines: OrderLineStock[]): Map<string, number> {
 
 /** Who changed the stock, for the ledger row (the audit log has the full request context). */
 function actorColumns(): { actorType: string; actorId: string | null } {
-  const actor = tryGetContext()?.actor
-  switch (actor?.type) {
-    case 'user':
-      return { actorType: 'user', actorId: actor.userId }
-    case 'api_key':
-      return { actorType: 'api_key', actorId: actor.apiKeyId }
-    case 'platform':
-      return { actorType: 'platform', actorId: actor.userId ?? null }
-    default:
-      return { actorType: 'system', actorId: null }
-  }
+  return describeActor(tryGetContext()?.actor)
 }
