@@ -21,6 +21,7 @@ import { ordersRoutes } from './modules/orders/index.ts'
 import { reportsRoutes } from './modules/reports/index.ts'
 import { forecastsRoutes } from './modules/forecasts/index.ts'
 import { rbacRoutes } from './modules/rbac/index.ts'
+import { webhooksRoutes } from './modules/webhooks/index.ts'
 import { membersRoutes } from './modules/members/members.routes.ts'
 import { currentTenantRoutes, tenantsRoutes } from './modules/tenants/tenants.routes.ts'
 import { createServices, type Services } from './services.ts'
@@ -87,5 +88,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(ordersRoutes, { services })
   await app.register(reportsRoutes, { services })
   await app.register(forecastsRoutes, { services })
+  await app.register(webhooksRoutes, { services })
   return app as unknown as App
 }

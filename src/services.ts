@@ -18,6 +18,7 @@ import { signingKeysFrom, TokenService } from './modules/auth/tokens.ts'
 import { ConfigService } from './modules/config/index.ts'
 import { MembersService } from './modules/members/members.service.ts'
 import { TenantsService } from './modules/tenants/tenants.service.ts'
+import { WebhooksService } from './modules/webhooks/index.ts'
 import type { Logger } from './observability/logger.ts'
 
 /** Everything the routes call, wired once per app from the config, the database and Redis. */
@@ -37,6 +38,7 @@ export interface Services {
   reports: ReportsService
   forecasts: ForecastsService
   audit: AuditService
+  webhooks: WebhooksService
 }
 
 export function createServices(deps: { config: Config; db: Database; redis?: Redis; logger?: Logger }): Services {
@@ -58,5 +60,6 @@ export function createServices(deps: { config: Config; db: Database; redis?: Red
   const reports = new ReportsService(db)
   const forecasts = new ForecastsService(db)
   const audit = new AuditService(db, { retentionDays: config.AUDIT_RETENTION_DAYS })
-  return { bus, directory, tokens, authenticator, tenants, members, auth, config: configuration, rbac, apiKeys, inventory, orders, reports, forecasts, audit }
+  const webhooks = new WebhooksService(db, config)
+  return { bus, directory, tokens, authenticator, tenants, members, auth, config: configuration, rbac, apiKeys, inventory, orders, reports, forecasts, audit, webhooks }
 }

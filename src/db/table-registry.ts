@@ -31,6 +31,8 @@ export const tableRegistry: Readonly<Record<string, TableScope>> = {
   order_lines: 'tenant',
   forecasts: 'tenant',
   domain_events: 'tenant',
+  webhook_endpoints: 'tenant',
+  webhook_deliveries: 'tenant',
 }
 
 /**

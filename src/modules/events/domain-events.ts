@@ -1,8 +1,10 @@
 // The one way a module announces a change: a row in domain_events, written in the caller's
 // transaction (a transactional outbox, DESIGN §10). The event commits with the change it
 // describes or not at all, so a receiver never hears of a change that rolled back and never
-// misses one that committed. The webhooks module turns these rows into deliveries.
+// misses one that committed. Each event also queues one webhook delivery per subscribed endpoint
+// (webhooks/outbox.ts), in the same transaction.
 import type { TenantTx } from '../../db/index.ts'
+import { enqueueWebhookDeliveries } from '../webhooks/outbox.ts'
 import type { DomainEventData, DomainEventType } from './event-catalog.ts'
 
 export interface DomainEvent<T extends DomainEventType = DomainEventType> {
@@ -20,5 +22,8 @@ export async function emitDomainEvent<T extends DomainEventType>(tx: TenantTx, t
      returning id, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at`,
     [tx.tenantId, type, JSON.stringify(data)],
   )
-  return { id: rows[0]!.id, type, tenant_id: tx.tenantId, created_at: rows[0]!.created_at, data }
+  const event: DomainEvent<T> = { id: rows[0]!.id, type, tenant_id: tx.tenantId, created_at: rows[0]!.created_at, data }
+  // Same transaction: the deliveries commit with the change or not at all.
+  await enqueueWebhookDeliveries(tx, event)
+  return event
 }

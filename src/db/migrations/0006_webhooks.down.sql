@@ -1,0 +1,2 @@
+drop table if exists webhook_deliveries;
+drop table if exists webhook_endpoints;

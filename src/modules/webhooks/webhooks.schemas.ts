@@ -1,0 +1,98 @@
+import { Type } from 'typebox'
+import { PageQuery, pageOf } from '../../http/pagination.ts'
+
+const Timestamp = Type.String({ format: 'date-time' })
+const NullableTimestamp = Type.Union([Timestamp, Type.Null()])
+
+const HeaderName = '^[A-Za-z0-9!#$%&\'*+.^_`|~-]{1,100}$'
+const Headers = Type.Record(Type.String({ pattern: HeaderName }), Type.String({ maxLength: 2000, pattern: '^[^\\r\\n\\u0000]*$' }), {
+  maxProperties: 20,
+  description: 'extra request headers sent with every delivery (not Content-Type, User-Agent, Host, or the webhook-*/x-webhook-* signing headers)',
+})
+const Events = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+  minItems: 1, maxItems: 50, uniqueItems: true, description: "event types from GET /api/v1/webhook-events, or '*' for all",
+})
+const Status = Type.Union([Type.Literal('active'), Type.Literal('disabled')])
+
+export const WebhookResponse = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  url: Type.String(),
+  events: Type.Array(Type.String()),
+  headers: Type.Record(Type.String(), Type.String()),
+  retry_count: Type.Integer(),
+  timeout_ms: Type.Integer(),
+  status: Status,
+  last_success_at: NullableTimestamp,
+  last_failure_at: NullableTimestamp,
+  failure_count: Type.Integer(),
+  previous_secret_expires_at: Type.Union([Timestamp, Type.Null()], { description: 'after a rotation, until when the previous secret also signs' }),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+})
+
+export const WebhookWithSecretResponse = Type.Object({
+  ...WebhookResponse.properties,
+  secret: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'the signing secret: shown once, never again' }),
+})
+
+export const WebhookPage = pageOf(WebhookResponse)
+export const ListWebhooksQuery = Type.Object(PageQuery, { additionalProperties: false })
+export const WebhookParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
+
+export const CreateWebhookBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    url: Type.String({ minLength: 1, maxLength: 2048 }),
+    events: Events,
+    headers: Type.Optional(Headers),
+    retry_count: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, description: 'retries after the first attempt; default WEBHOOK_MAX_RETRIES' })),
+    timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 300_000, description: 'per attempt; default WEBHOOK_TIMEOUT_MS' })),
+  },
+  { additionalProperties: false },
+)
+
+export const UpdateWebhookBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+    events: Type.Optional(Events),
+    headers: Type.Optional(Headers),
+    retry_count: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+    timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 300_000 })),
+    status: Type.Optional(Status),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+
+export const RotatedSecretResponse = Type.Object({
+  secret: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'the new signing secret: shown once' }),
+  previous_secret_expires_at: Timestamp,
+})
+
+export const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('delivering'), Type.Literal('delivered'), Type.Literal('failed'), Type.Literal('dlq')])
+
+export const DeliveryResponse = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  endpoint_id: Type.String({ format: 'uuid' }),
+  event_id: Type.String({ format: 'uuid' }),
+  event_type: Type.String(),
+  status: DeliveryStatus,
+  attempts: Type.Integer(),
+  next_attempt_at: Timestamp,
+  last_status_code: Type.Union([Type.Integer(), Type.Null()]),
+  last_error: Type.Union([Type.String(), Type.Null()]),
+  body: Type.String({ description: 'the exact request body every attempt sends' }),
+  created_at: Timestamp,
+  delivered_at: NullableTimestamp,
+})
+export const DeliveryPage = pageOf(DeliveryResponse)
+export const ListDeliveriesQuery = Type.Object(PageQuery, { additionalProperties: false })
+
+export const WebhookEventTypesResponse = Type.Object({
+  data: Type.Array(Type.Object({
+    type: Type.String(),
+    description: Type.String(),
+    schema: Type.Unknown({ description: 'JSON schema of the event `data`' }),
+  })),
+})
