@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config/index.ts'
 import type { Database } from './db/index.ts'
@@ -7,6 +7,8 @@ import { registerExternalPlugins } from './http/plugins.ts'
 import requestContext from './http/request-context.plugin.ts'
 import { generateRequestId } from './http/request-id.ts'
 import { healthRoutes } from './observability/health.routes.ts'
+import httpObserver, { observeUnroutedRequest, RequestLogController } from './observability/http-observer.plugin.ts'
+import { metricsRoutes } from './observability/metrics.routes.ts'
 import type { Logger } from './observability/logger.ts'
 import { createLogger } from './observability/logger.ts'
 import { version } from './version.ts'
@@ -22,6 +24,9 @@ import { reportsRoutes } from './modules/reports/index.ts'
 import { forecastsRoutes } from './modules/forecasts/index.ts'
 import { rbacRoutes } from './modules/rbac/index.ts'
 import { webhooksRoutes } from './modules/webhooks/index.ts'
+import { webhooksHealth } from './modules/webhooks/dispatcher/index.ts'
+import { addUsageHook, usageRoutes } from './modules/usage/index.ts'
+import { rateLimits } from './modules/rate-limits/index.ts'
 import { membersRoutes } from './modules/members/members.routes.ts'
 import { currentTenantRoutes, tenantsRoutes } from './modules/tenants/tenants.routes.ts'
 import { createServices, type Services } from './services.ts'
@@ -42,10 +47,12 @@ export type App = FastifyInstance
 /** Builds the HTTP app: external plugins → app plugins → routes. Never listens (see main.ts). */
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config } = deps
+  // One logger for the app and the services it builds (their security events included).
+  const logger = deps.logger ?? createLogger(config)
   const app = Fastify({
-    loggerInstance: (deps.logger ?? createLogger(config)) as FastifyBaseLogger,
+    loggerInstance: logger as FastifyBaseLogger,
     genReqId: generateRequestId,
-    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    logController: new RequestLogController({ requestIdLogLabel: 'request_id' }),
     bodyLimit: config.BODY_LIMIT_BYTES,
     // X-Forwarded-For decides request.ip (login throttling, audit): only trust proxies on
     // loopback (development) or private networks (production behind a load balancer).
@@ -53,7 +60,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     return503OnClosing: true,
     // Path parameters such as configuration keys (128 characters) must reach schema validation.
     routerOptions: { maxParamLength: 256 },
-    frameworkErrors: frameworkErrorHandler,
+    frameworkErrors: (error, request, reply) => {
+      observeUnroutedRequest(request, reply)
+      frameworkErrorHandler(error, request, reply)
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -62,19 +72,39 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     done()
   })
   registerErrorHandling(app)
+  // Before any route: it attaches its per-route hook as routes register.
+  await app.register(httpObserver)
   await registerExternalPlugins(app, config, version)
   await app.register(requestContext)
 
-  const services = deps.services ?? createServices({ config, db: deps.db, redis: deps.redis, logger: deps.logger })
+  const services = deps.services ?? createServices({ config, db: deps.db, redis: deps.redis, logger })
   await services.bus.start()
+  // Usage counting on every tenant-scoped response (in memory), flushed on a timer; scheduled jobs
+  // when enabled. At close: running jobs finish their current tenant, then the last counts flush.
+  addUsageHook(app, services.usage)
+  services.usage.start(logger)
+  if (config.SCHEDULER_ENABLED) services.scheduler.start(logger)
+  app.addHook('onClose', async () => {
+    await services.scheduler.stop()
+    await services.usage.stop()
+  })
   // Pending last_used_at writes of API keys finish before the bus and the pool go.
   app.addHook('onClose', async () => {
     await services.apiKeys.flush()
     await services.bus.stop()
   })
   await app.register(access, { config, authenticator: services.authenticator, directory: services.directory, onDenied: (request, tenant, permission) => services.rbac.onDenied(request, tenant, permission) })
+  // After access (it needs the tenant and the caller), before any route registers.
+  await app.register(rateLimits, { config, limiter: services.rateLimits })
 
-  await app.register(healthRoutes, { db: deps.db, redis: deps.redis, version, isShuttingDown: deps.isShuttingDown ?? (() => false) })
+  // The dispatcher sends webhooks from this process (or from `tenantry worker` when disabled here).
+  if (config.WEBHOOK_DISPATCHER_ENABLED) {
+    app.addHook('onReady', () => services.dispatcher.start())
+    app.addHook('onClose', () => services.dispatcher.stop())
+  }
+  const webhooks = () => webhooksHealth(services.dispatcher, config.WEBHOOK_DISPATCHER_ENABLED)
+  await app.register(healthRoutes, { db: deps.db, redis: deps.redis, version, webhooks, isShuttingDown: deps.isShuttingDown ?? (() => false) })
+  if (config.PROMETHEUS_METRICS_ENABLED) await app.register(metricsRoutes, { db: deps.db, tenantLabelLimit: config.METRICS_TENANT_LABEL_LIMIT, token: config.METRICS_TOKEN })
   await app.register(tenantsRoutes, { tenants: services.tenants })
   await app.register(currentTenantRoutes, { tenants: services.tenants })
   await app.register(authRoutes, { auth: services.auth })
@@ -89,5 +119,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(reportsRoutes, { services })
   await app.register(forecastsRoutes, { services })
   await app.register(webhooksRoutes, { services })
+  await app.register(usageRoutes, { services })
   return app as unknown as App
 }

@@ -18,8 +18,13 @@ import { signingKeysFrom, TokenService } from './modules/auth/tokens.ts'
 import { ConfigService } from './modules/config/index.ts'
 import { MembersService } from './modules/members/members.service.ts'
 import { TenantsService } from './modules/tenants/tenants.service.ts'
-import { WebhooksService } from './modules/webhooks/index.ts'
-import type { Logger } from './observability/logger.ts'
+import { WebhookDeliveriesService, WebhooksService } from './modules/webhooks/index.ts'
+import { createDispatcher, type WebhookDispatcher } from './modules/webhooks/dispatcher/index.ts'
+import { TenantHealthService, UsageMeter, UsageService } from './modules/usage/index.ts'
+import { Scheduler, standardJobs } from './modules/scheduler/index.ts'
+import { RequestLimiter } from './modules/rate-limits/index.ts'
+import { createLogger, type Logger } from './observability/logger.ts'
+import { SecurityLog } from './observability/security-log.ts'
 
 /** Everything the routes call, wired once per app from the config, the database and Redis. */
 export interface Services {
@@ -39,27 +44,47 @@ export interface Services {
   forecasts: ForecastsService
   audit: AuditService
   webhooks: WebhooksService
+  webhookDeliveries: WebhookDeliveriesService
+  /** Sends webhook deliveries; buildApp starts it when WEBHOOK_DISPATCHER_ENABLED. */
+  dispatcher: WebhookDispatcher
+  /** This instance's usage counts: count() is O(1) with no I/O; flushed on a timer and at close. */
+  usage: UsageMeter
+  usageReports: UsageService
+  tenantHealth: TenantHealthService
+  /** Scheduled jobs (retention, purges, snapshots); buildApp starts it when SCHEDULER_ENABLED. */
+  scheduler: Scheduler
+  /** Per-tenant rate limits and daily request quotas (shared through Redis when present). */
+  rateLimits: RequestLimiter
 }
 
 export function createServices(deps: { config: Config; db: Database; redis?: Redis; logger?: Logger }): Services {
   const { config, db, redis } = deps
   void warmUpPasswordHashing()
   const bus = new InvalidationBus(redis, deps.logger)
+  const security = new SecurityLog(deps.logger)
   const directory = new TenantDirectory(db, bus)
   const tokens = new TokenService(signingKeysFrom(config))
   const apiKeys = new ApiKeysService(db, bus, deps.logger)
   const authenticator = new Authenticator(config.SUPER_ADMIN_KEY, tokens, directory, apiKeys)
-  const tenants = new TenantsService(db, bus)
+  const tenants = new TenantsService(db, bus, security)
   const members = new MembersService(db, bus)
   const throttle = new LoginThrottle(redis ? new RedisThrottleStore(redis) : new MemoryThrottleStore())
-  const auth = new AuthService({ config, db, tokens, directory, throttle, tenants, bus })
+  const auth = new AuthService({ config, db, tokens, directory, throttle, tenants, bus, security })
   const configuration = new ConfigService(db, config.MASTER_KEY)
-  const rbac = new RbacService(db, bus, config)
+  const rbac = new RbacService(db, bus, config, security)
   const inventory = new InventoryService(db)
   const orders = new OrdersService(db)
   const reports = new ReportsService(db)
   const forecasts = new ForecastsService(db)
   const audit = new AuditService(db, { retentionDays: config.AUDIT_RETENTION_DAYS })
   const webhooks = new WebhooksService(db, config)
-  return { bus, directory, tokens, authenticator, tenants, members, auth, config: configuration, rbac, apiKeys, inventory, orders, reports, forecasts, audit, webhooks }
+  const webhookDeliveries = new WebhookDeliveriesService(db)
+  const dispatcher = createDispatcher(config, { db, webhooks, logger: deps.logger ?? createLogger(config), onDelivered: (tenantId) => usage.count(tenantId, 'webhook_deliveries') })
+  const rateLimits = new RequestLimiter({ redis, logger: deps.logger })
+  const usage = new UsageMeter({ write: UsageService.writer(db), flushIntervalMs: config.USAGE_FLUSH_INTERVAL_MS, logger: deps.logger })
+  const usageReports = new UsageService(db, usage)
+  const tenantHealth = new TenantHealthService(db, usageReports, redis)
+  const scheduler = new Scheduler({ db, logger: deps.logger })
+  for (const job of standardJobs({ config, db, audit, tenants, forecasts, usage: usageReports })) scheduler.register(job)
+  return { bus, directory, tokens, authenticator, tenants, members, auth, config: configuration, rbac, apiKeys, inventory, orders, reports, forecasts, audit, webhooks, webhookDeliveries, dispatcher, rateLimits, usage, usageReports, tenantHealth, scheduler }
 }

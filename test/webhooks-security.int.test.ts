@@ -80,3 +80,31 @@ describe('secret at rest with MASTER_KEY', () => {
     await expect(signingSecrets(b.id)).rejects.toThrow()
   })
 })
+
+describe('endpoint header values', () => {
+  let api: TestApi
+  let org: Org
+  beforeAll(async () => {
+    api = await createTestApi()
+    org = await newOrg(api)
+    expect((await call(api, api.operator, 'POST', `/api/v1/tenants/${org.tenantId}/migrate`, { targetPlan: 'premium' })).statusCode).toBe(200)
+  })
+  afterAll(async () => {
+    await api?.close()
+  })
+
+  it('are shown at creation only; reads mask them, and a masked value sent back keeps the stored one', async () => {
+    const created = await call(api, org.headers, 'POST', '/api/v1/webhooks', { name: 'h', url: 'http://127.0.0.1:9/hook', events: ['*'], headers: { 'X-Receiver-Key': 'rk_live_123' } })
+    expect(created.json().headers).toEqual({ 'X-Receiver-Key': 'rk_live_123' })
+    const id = created.json().id as string
+    for (const url of [`/api/v1/webhooks/${id}`, '/api/v1/webhooks']) {
+      const read = await call(api, org.headers, 'GET', url)
+      expect(read.body).not.toContain('rk_live_123')
+      expect(read.body).toContain('X-Receiver-Key')
+    }
+    const patched = await call(api, org.headers, 'PATCH', `/api/v1/webhooks/${id}`, { headers: { 'X-Receiver-Key': '********', 'X-Other': 'v2' } })
+    expect(patched.statusCode, patched.body).toBe(200)
+    const [row] = await ownerQuery<{ headers: Record<string, string> }>(api, 'select headers from webhook_endpoints where id = $1', [id])
+    expect(row!.headers).toEqual({ 'X-Receiver-Key': 'rk_live_123', 'X-Other': 'v2' })
+  })
+})

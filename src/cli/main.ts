@@ -5,11 +5,14 @@ import { auditCommand } from './commands/audit.command.ts'
 import { migrateCommand, UsageError } from './commands/migrate.command.ts'
 import { seedCommand } from './commands/seed.command.ts'
 import { userCommand } from './commands/user.command.ts'
+import { workerCommand } from './commands/worker.command.ts'
 import { AppError } from '../errors/index.ts'
 
 const USAGE = `usage: tenantry <command>
 
   start                          start the server (same as npm start)
+  worker                         run the webhook dispatcher (and scheduled jobs) without HTTP;
+                                 needs PostgreSQL to run beside a server
   migrate [up|down|status]       apply, revert (--steps N, default 1) or list migrations
   seed                           seed the 24 permissions, 4 system roles and the default tenant
   user create-admin --email E (--password P | --password-stdin)
@@ -25,6 +28,8 @@ async function run(argv: string[]): Promise<void> {
     case 'start':
       await import('../main.ts')
       return
+    case 'worker':
+      return workerCommand()
     case 'migrate':
       return migrateCommand(args)
     case 'seed':

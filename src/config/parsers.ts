@@ -90,6 +90,17 @@ export const duration: Parser<string> = (raw) => {
   return raw.trim()
 }
 
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
+
+/** A duration such as 90s, 15m, 24h or 3d as milliseconds; 0 means "never". */
+export const durationOrZero: Parser<number> = (raw) => {
+  const value = raw.trim()
+  if (value === '0') return 0
+  const match = /^(\d+)\s*(s|m|h|d)$/.exec(value)
+  if (!match) throw new ConfigValueError('expected 0 or a duration such as 90s, 15m, 24h or 3d')
+  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]
+}
+
 export const corsOrigin: Parser<string[] | true | false> = (raw) => {
   const value = raw.trim()
   if (value === '*') return true

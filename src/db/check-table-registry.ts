@@ -1,5 +1,5 @@
 import type { OwnerSession } from './queryable.ts'
-import { tableRegistry, type TableScope } from './table-registry.ts'
+import { crossTenantIndexes, crossTenantPolicies, tableRegistry, type TableScope } from './table-registry.ts'
 
 export const POLICY_NAME = 'tenant_isolation'
 const TENANT_SETTING = "current_setting('app.current_tenant_id'"
@@ -19,6 +19,9 @@ interface PolicyRow {
   permissive: boolean
   using_expr: string | null
   check_expr: string | null
+  /** Role names the policy applies to ('public' for PUBLIC); login: whether any of them can log in. */
+  roles: string[]
+  login: boolean
 }
 
 interface IndexRow {
@@ -85,7 +88,9 @@ function checkTenantRow(row: TableRow): string[] {
 async function checkPolicies(session: OwnerSession, tables: string[]): Promise<string[]> {
   const { rows } = await session.query<PolicyRow>(
     `select c.relname as table_name, p.polname as policy_name, p.polcmd::text as command, p.polpermissive as permissive,
-            pg_get_expr(p.polqual, p.polrelid) as using_expr, pg_get_expr(p.polwithcheck, p.polrelid) as check_expr
+            pg_get_expr(p.polqual, p.polrelid) as using_expr, pg_get_expr(p.polwithcheck, p.polrelid) as check_expr,
+            array(select case when r = 0 then 'public' else (select rolname from pg_roles where oid = r) end from unnest(p.polroles) r)::text[] as roles,
+            exists (select 1 from pg_roles where oid = any(p.polroles) and rolcanlogin) or 0 = any(p.polroles) as login
        from pg_policy p join pg_class c on c.oid = p.polrelid
       where c.relname = any($1::text[])`,
     [tables],
@@ -104,10 +109,17 @@ async function checkPolicies(session: OwnerSession, tables: string[]): Promise<s
     }
     // A second permissive policy would widen access (permissive policies are OR-ed).
     for (const other of policies) {
-      if (other.policy_name !== POLICY_NAME && other.permissive) problems.push(`table ${table}: extra permissive policy ${other.policy_name} widens tenant isolation`)
+      if (other.policy_name === POLICY_NAME || !other.permissive || isDeclaredCrossTenantPolicy(other)) continue
+      problems.push(`table ${table}: extra permissive policy ${other.policy_name} widens tenant isolation`)
     }
   }
   return problems
+}
+
+/** A declared exception: its table, and exactly its one role, which cannot log in. */
+function isDeclaredCrossTenantPolicy(policy: PolicyRow): boolean {
+  const declared = crossTenantPolicies[policy.policy_name]
+  return declared !== undefined && declared.table === policy.table_name && !policy.login && policy.roles.length === 1 && policy.roles[0] === declared.role
 }
 
 async function checkIndexes(session: OwnerSession, tables: string[]): Promise<string[]> {
@@ -126,7 +138,7 @@ async function checkIndexes(session: OwnerSession, tables: string[]): Promise<st
     const indexes = rows.filter((row) => row.table_name === table)
     if (indexes.length === 0) problems.push(`table ${table}: no index leads with tenant_id (its primary key should)`)
     for (const index of indexes) {
-      if (!index.leads_with_tenant_id) problems.push(`table ${table}: index ${index.index_name} does not lead with tenant_id`)
+      if (!index.leads_with_tenant_id && !crossTenantIndexes.has(index.index_name)) problems.push(`table ${table}: index ${index.index_name} does not lead with tenant_id`)
     }
   }
   return problems

@@ -29,5 +29,11 @@ export interface Database {
   /** Throws when the database does not answer within timeoutMs. */
   ping(timeoutMs?: number): Promise<void>
   poolStats(): PoolStats
+  /**
+   * Calls onNotify for each NOTIFY on channel (payloads are not used: a notification only means
+   * "look again"), and once more after a lost listening connection is back, since notifications
+   * sent while it was down are gone. Resolves to a function that stops listening.
+   */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>
   close(): Promise<void>
 }

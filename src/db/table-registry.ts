@@ -14,6 +14,7 @@ export const tableRegistry: Readonly<Record<string, TableScope>> = {
   roles: 'global',
   role_permissions: 'global',
   platform_audit_log: 'global',
+  scheduled_jobs: 'global',
 
   tenant_roles: 'tenant',
   tenant_role_permissions: 'tenant',
@@ -33,6 +34,8 @@ export const tableRegistry: Readonly<Record<string, TableScope>> = {
   domain_events: 'tenant',
   webhook_endpoints: 'tenant',
   webhook_deliveries: 'tenant',
+  webhook_delivery_attempts: 'tenant',
+  usage_daily: 'tenant',
 }
 
 /**
@@ -45,3 +48,14 @@ export const tenantTables = (registry = tableRegistry): string[] =>
   Object.entries(registry)
     .filter(([, scope]) => scope === 'tenant')
     .map(([table]) => table)
+
+/**
+ * The only deliberate exceptions to "every index leads with tenant_id" and "one permissive policy
+ * per tenant table": the webhook claim (DESIGN §10) is the one statement that spans tenants. It
+ * orders due deliveries of all tenants by time, and it runs as a NOLOGIN role that owns the claim
+ * functions and sees that one table whole. The registry check accepts these and nothing else.
+ */
+export const crossTenantIndexes: ReadonlySet<string> = new Set(['webhook_deliveries_due_idx'])
+export const crossTenantPolicies: Readonly<Record<string, { table: string; role: string }>> = {
+  webhook_claim: { table: 'webhook_deliveries', role: 'tenantry_webhook_claimer' },
+}

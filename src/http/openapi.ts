@@ -27,6 +27,9 @@ export function problemResponses(...codes: ErrorCode[]): Record<number, unknown>
     const status = errorStatus[code]
     byStatus.set(status, (byStatus.get(status) ?? new Set()).add(code))
   }
+  // quota_exceeded is 403 for max_users/max_items, but the daily request quota of a tenant route
+  // answers it with 429 (src/modules/rate-limits): the one code with two statuses.
+  if (codes.includes('tenant_required')) byStatus.get(errorStatus.rate_limited)!.add('quota_exceeded (api_requests_per_day)')
   return Object.fromEntries(
     [...byStatus].map(([status, set]) => [status, { ...ProblemSchema, description: `application/problem+json; code: ${[...set].join(', ')}` }]),
   )

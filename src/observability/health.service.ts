@@ -14,7 +14,14 @@ export interface HealthReport {
   app: 'tenantry'
   version: string
   uptime_s: number
-  checks: { database: Check & { driver: string }; redis: Check; webhooks: Check }
+  checks: { database: Check & { driver: string }; redis: Check; webhooks: WebhooksCheck }
+}
+
+/** The dispatcher of this process and the shared queue (another process may be the dispatcher). */
+export interface WebhooksCheck extends Check {
+  dispatcher?: 'running' | 'stopping' | 'stopped' | 'disabled'
+  queue_depth?: number | null
+  oldest_due_age_s?: number | null
 }
 
 export interface RedisLike {
@@ -25,21 +32,28 @@ export interface HealthDeps {
   db: Database
   redis?: RedisLike
   version: string
+  /** Absent: webhooks are not reported. */
+  webhooks?: () => Promise<WebhooksCheck>
 }
 
 /**
  * /health: the database is required (down → 503); Redis is optional (down → degraded, because
- * everything falls back to in-process). The webhook check is filled in by the dispatcher issue.
+ * everything falls back to in-process). Webhooks are degraded, never down: a stuck queue delays
+ * deliveries but every request still works.
  */
 export async function healthReport(deps: HealthDeps): Promise<HealthReport> {
-  const [database, redis] = await Promise.all([timed(() => deps.db.ping(1500)), deps.redis ? timed(() => withTimeout(deps.redis!.ping(), 1000, 'redis did not answer')) : Promise.resolve<Check>({ status: 'disabled' })])
-  const status = database.status === 'down' ? 'down' : redis.status === 'down' ? 'degraded' : 'ok'
+  const [database, redis, webhooks] = await Promise.all([
+    timed(() => deps.db.ping(1500)),
+    deps.redis ? timed(() => withTimeout(deps.redis!.ping(), 1000, 'redis did not answer')) : Promise.resolve<Check>({ status: 'disabled' }),
+    deps.webhooks ? deps.webhooks().catch((error: Error): WebhooksCheck => ({ status: 'down', error: error.message })) : Promise.resolve<WebhooksCheck>({ status: 'disabled' }),
+  ])
+  const status = database.status === 'down' ? 'down' : redis.status === 'down' || webhooks.status === 'down' ? 'degraded' : 'ok'
   return {
     status,
     app: 'tenantry',
     version: deps.version,
     uptime_s: Math.round(process.uptime()),
-    checks: { database: { ...database, driver: deps.db.kind }, redis, webhooks: { status: 'disabled' } },
+    checks: { database: { ...database, driver: deps.db.kind }, redis, webhooks },
   }
 }
 

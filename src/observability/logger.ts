@@ -2,18 +2,34 @@ import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'p
 import type { Config } from '../config/index.ts'
 import { tryGetContext } from '../context/index.ts'
 
-// Header and body fields that carry credentials; pino replaces them before anything is written.
+// Fields that carry credentials, replaced before a line is written. Nothing logs request bodies
+// or headers today (the request line names the route template only); this is the net under a
+// future `log.info({ body })` or `log.info({ req })`. Explicit paths only: a wildcard path
+// (`*.password`) makes pino walk every object of every line, which measured 5-30 µs a line.
+const SECRET_FIELDS = [
+  'password',
+  'admin_password',
+  'current_password',
+  'new_password',
+  'token',
+  'access_token',
+  'refresh_token',
+  'secret',
+  'signing_secret',
+  'client_secret',
+  'api_key',
+  'jwt',
+  'authorization',
+  'cookie',
+  'master_key',
+]
+const HEADERS = ['authorization', 'cookie', '["x-api-key"]', '["x-super-admin-key"]'].map((name) => (name.startsWith('[') ? name : `.${name}`))
 const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  'req.headers["x-super-admin-key"]',
+  ...SECRET_FIELDS,
+  ...SECRET_FIELDS.map((field) => `body.${field}`),
+  ...HEADERS.map((name) => `req.headers${name}`),
+  ...HEADERS.map((name) => `headers${name}`),
   'res.headers["set-cookie"]',
-  '*.password',
-  '*.token',
-  '*.secret',
-  '*.api_key',
-  '*.jwt',
 ]
 
 export function loggerOptions(config: Pick<Config, 'LOG_LEVEL' | 'LOG_FORMAT'>): LoggerOptions {

@@ -27,7 +27,9 @@ let counter = 0
 const unique = (prefix: string) => `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`
 
 export async function createTestApi(overrides: Record<string, string> = {}, options: { redis?: Redis } = {}): Promise<TestApi> {
-  const testDb = await createTestDatabase({ SUPER_ADMIN_KEY, JWT_SECRET, SIGNUP_ENABLED: 'true', ...overrides })
+  // Suites send bursts from a handful of callers: request limits ×1000 keep them clear of 429s while
+  // the limiter still runs on every request (its own tests set RATE_LIMIT_MULTIPLIER back to 1).
+  const testDb = await createTestDatabase({ SUPER_ADMIN_KEY, JWT_SECRET, SIGNUP_ENABLED: 'true', RATE_LIMIT_MULTIPLIER: '1000', ...overrides })
   const services = createServices({ config: testDb.config, db: testDb.db, redis: options.redis })
   const app = await buildApp({ config: testDb.config, db: testDb.db, services, redis: options.redis })
   await app.ready()

@@ -13,7 +13,16 @@ export interface ServerProcess {
 
 /** Starts `src/main.ts` as a real process (like npm start) and waits until it listens. */
 export function startServer(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  return startProcess(['src/main.ts'], /Tenantry listening on (http:\/\/[^"\s]+)/, env, timeoutMs)
+}
+
+/** Starts `tenantry worker` as a real process and waits until its dispatcher runs (url is ''). */
+export function startWorker(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
+  return startProcess(['src/cli/main.ts', 'worker'], /tenantry worker running()/, env, timeoutMs)
+}
+
+function startProcess(args: string[], ready: RegExp, env: Record<string, string>, timeoutMs: number): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -26,10 +35,10 @@ export function startServer(env: Record<string, string>, timeoutMs = 30_000): Pr
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`server did not start within ${timeoutMs} ms:\n${output}`))
+      reject(new Error(`${args.join(' ')} did not start within ${timeoutMs} ms:\n${output}`))
     }, timeoutMs)
     const onData = () => {
-      const match = /Tenantry listening on (http:\/\/[^"\s]+)/.exec(output)
+      const match = ready.exec(output)
       if (!match) return
       clearTimeout(timer)
       child.stdout!.off('data', onData)
@@ -46,7 +55,7 @@ export function startServer(env: Record<string, string>, timeoutMs = 30_000): Pr
     child.stdout!.on('data', onData)
     void exited.then((code) => {
       clearTimeout(timer)
-      reject(Object.assign(new Error(`server exited with ${code} before listening:\n${output}`), { output, code }))
+      reject(Object.assign(new Error(`${args.join(' ')} exited with ${code} before it was ready:\n${output}`), { output, code }))
     })
   })
 }

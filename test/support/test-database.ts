@@ -83,5 +83,6 @@ async function createDatabase(url: string, name: string, template: string): Prom
 }
 
 function configFor(databaseUrl: string, overrides: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', DATABASE_URL: databaseUrl, DATABASE_APP_ROLE: APP_ROLE, LOG_LEVEL: 'silent', ...overrides })
+  // The dispatcher runs only where a test turns it on: other tests' deliveries stay queued.
+  return loadConfig({ NODE_ENV: 'test', DATABASE_URL: databaseUrl, DATABASE_APP_ROLE: APP_ROLE, LOG_LEVEL: 'silent', WEBHOOK_DISPATCHER_ENABLED: 'false', ...overrides })
 }

@@ -4,6 +4,8 @@ import { assertTenantId, contextStatement, NO_TENANT } from '../context-statemen
 import { runPipeline, type Step } from './pipelined-query.ts'
 import { statementName } from './statement-names.ts'
 import { withTimeout } from '../../lib/with-timeout.ts'
+import { observeQuery } from '../../observability/db-metrics.ts'
+import { NotificationListener } from './notification-listener.ts'
 
 export interface PgDatabaseOptions {
   /** Schema owner: migrations, seeds, catalog checks. */
@@ -32,9 +34,11 @@ export class PgDatabase implements Database {
   private readonly appPool: pg.Pool
   private readonly loggedInAsAppRole: boolean
   private readonly onPoolError: (error: Error) => void
+  private readonly listenUrl: string
 
   constructor(options: PgDatabaseOptions) {
     this.appRole = options.appRole
+    this.listenUrl = options.appUrl ?? options.ownerUrl
     this.onPoolError = options.onPoolError
     this.loggedInAsAppRole = options.appUrl !== undefined
     this.ownerPool = this.createPool(options.ownerUrl, options.appUrl ? 4 : options.poolMax)
@@ -49,13 +53,16 @@ export class PgDatabase implements Database {
   async tenantStatement<Row>(tenantId: string, text: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
     assertTenantId(tenantId)
     const client = await this.checkout(this.appPool)
+    const started = performance.now()
     try {
       // No BEGIN: the context statement and the query share the implicit transaction that
       // lasts until Sync, so the transaction-local settings end with it.
       const result = await runPipeline(client, [this.contextStep(tenantId), step(text, params)])
+      observeQuery(text, started)
       client.release()
       return toResult<Row>(result)
     } catch (error) {
+      observeQuery(text, started)
       client.release(isConnectionError(error) ? (error as Error) : undefined)
       throw error
     }
@@ -107,6 +114,12 @@ export class PgDatabase implements Database {
     return { total: this.appPool.totalCount, idle: this.appPool.idleCount, waiting: this.appPool.waitingCount }
   }
 
+  async listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+    const listener = new NotificationListener(this.listenUrl, channel, onNotify, this.onPoolError)
+    await listener.start()
+    return () => listener.stop()
+  }
+
   async close(): Promise<void> {
     await this.appPool.end()
     if (this.ownerPool !== this.appPool) await this.ownerPool.end()
@@ -119,19 +132,28 @@ export class PgDatabase implements Database {
     const tx: Queryable = {
       query: async <Row>(text: string, params: readonly unknown[] = []) => {
         if (finished) throw new Error('query on a finished transaction: keep queries inside the withTenant callback')
-        if (!begun) {
-          begun = true
-          // BEGIN, the context and the first statement travel together: one round trip.
-          return toResult<Row>(await runPipeline(client, [BEGIN, this.contextStep(tenantId), step(text, params)]))
+        const started = performance.now()
+        try {
+          if (!begun) {
+            begun = true
+            // BEGIN, the context and the first statement travel together: one round trip.
+            return toResult<Row>(await runPipeline(client, [BEGIN, this.contextStep(tenantId), step(text, params)]))
+          }
+          return toResult<Row>(await client.query({ name: statementName(text), text, values: params as unknown[] }))
+        } finally {
+          observeQuery(text, started)
         }
-        return toResult<Row>(await client.query({ name: statementName(text), text, values: params as unknown[] }))
       },
     }
     let broken: Error | undefined
     try {
       const value = await fn(tx)
       finished = true
-      if (begun) await client.query('commit')
+      if (begun) {
+        const started = performance.now()
+        await client.query('commit')
+        observeQuery('commit', started)
+      }
       return value
     } catch (error) {
       finished = true

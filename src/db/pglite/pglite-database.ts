@@ -1,6 +1,7 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite'
 import type { Database, OwnerSession, PoolStats, Queryable, QueryResult } from '../database.ts'
 import { assertTenantId, contextStatement, NO_TENANT } from '../context-statement.ts'
+import { observeQuery } from '../../observability/db-metrics.ts'
 
 export interface PgliteDatabaseOptions {
   /** A directory, or undefined for an in-memory database. */
@@ -61,6 +62,14 @@ export class PgliteDatabase implements Database {
     return { total: 1, idle: 1, waiting: 0 }
   }
 
+  async listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+    this.assertOpen()
+    const unlisten = await this.pglite.listen(channel, () => onNotify())
+    return async () => {
+      if (!this.closed) await unlisten()
+    }
+  }
+
   /** A snapshot of the whole data directory (used to clone a migrated database in tests). */
   dumpDataDir(): Promise<File | Blob> {
     return this.pglite.dumpDataDir('none')
@@ -81,7 +90,12 @@ export class PgliteDatabase implements Database {
       const tx: Queryable = {
         query: async <Row>(sql: string, params: readonly unknown[] = []) => {
           if (finished) throw new Error('query on a finished transaction: keep queries inside the withTenant callback')
-          return toResult<Row>(await pgTx.query<Row>(sql, params as unknown[]))
+          const started = performance.now()
+          try {
+            return toResult<Row>(await pgTx.query<Row>(sql, params as unknown[]))
+          } finally {
+            observeQuery(sql, started)
+          }
         },
       }
       try {

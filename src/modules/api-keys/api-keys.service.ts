@@ -4,6 +4,7 @@ import { withTenant, type Database, type TenantTx } from '../../db/index.ts'
 import { AppError, notFound } from '../../errors/index.ts'
 import { decodeCursor, page } from '../../http/pagination.ts'
 import type { Logger } from '../../observability/logger.ts'
+import { SecurityLog } from '../../observability/security-log.ts'
 import type { ApiKeyPrincipal, ApiKeyVerifier } from '../access/principal.ts'
 import { recordAudit } from '../audit/index.ts'
 import { effectiveConfig } from '../plans/index.ts'
@@ -43,6 +44,7 @@ export class ApiKeysService implements ApiKeyVerifier {
     private readonly db: Database,
     private readonly bus: InvalidationBus,
     logger?: Logger,
+    private readonly security = new SecurityLog(logger),
   ) {
     this.verifier = new KeyVerifier(db, bus, logger)
   }
@@ -66,7 +68,7 @@ export class ApiKeysService implements ApiKeyVerifier {
     const expiresAt = input.expires_at === undefined ? null : new Date(input.expires_at)
     if (expiresAt && !(expiresAt.getTime() > Date.now())) throw new AppError('validation_failed', 'expires_at must be in the future', { field: 'expires_at' })
 
-    return withTenant(this.db, async (tx) => {
+    const created = await withTenant(this.db, async (tx) => {
       await assertFeatureEnabled(tx)
       const role = input.permissions === undefined ? await resolveRole(tx, input) : undefined
       const permissions = role ? role.permissions : [...new Set(input.permissions)].sort()
@@ -109,6 +111,8 @@ export class ApiKeysService implements ApiKeyVerifier {
       }
       throw new AppError('conflict', 'could not draw an unused key prefix; retry')
     })
+    this.security.event('api_key.created', { api_key_id: created.id, prefix: displayPrefix(created.prefix), role: created.role, expires_at: created.expires_at })
+    return created
   }
 
   async list(options: { limit?: number; cursor?: string }): Promise<{ data: ApiKeyRow[]; next_cursor: string | null }> {
@@ -128,7 +132,10 @@ export class ApiKeysService implements ApiKeyVerifier {
       return true
     })
     // After the commit: every instance drops the tenant's verified keys (and re-reads them).
-    if (revoked) this.bus.publish({ kind: 'tenant', tenantId: currentTenantId() })
+    if (revoked) {
+      this.bus.publish({ kind: 'tenant', tenantId: currentTenantId() })
+      this.security.event('api_key.revoked', { api_key_id: id })
+    }
   }
 }
 

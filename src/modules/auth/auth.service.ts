@@ -8,6 +8,7 @@ import { assertPassword } from '../members/members.service.ts'
 import { hashInvitationToken, invitationTenant } from '../members/invitation-token.ts'
 import * as members from '../members/members.repository.ts'
 import { effectiveConfig, planCatalog } from '../plans/index.ts'
+import type { SecurityLog } from '../../observability/security-log.ts'
 import { findRole } from '../rbac/index.ts'
 import type { Tenant, TenantsService } from '../tenants/tenants.service.ts'
 import { usersRepository as users, type UserRow } from '../users/index.ts'
@@ -37,6 +38,8 @@ export class AuthService {
       throttle: LoginThrottle
       tenants: TenantsService
       bus: InvalidationBus
+      /** Login outcomes and lockouts (the security event stream). */
+      security?: SecurityLog
     },
   ) {}
 
@@ -47,24 +50,38 @@ export class AuthService {
   async login(input: { email: string; password: string; tenant?: string }, ip: string): Promise<Session> {
     const { throttle, db } = this.deps
     const email = users.normaliseEmail(input.email)
+    const security = this.deps.security
     const wait = await throttle.retryAfter(email, ip)
-    if (wait > 0) throw new AppError('rate_limited', 'too many failed logins; try again later', { retry_after: wait })
+    if (wait > 0) {
+      security?.event('auth.login_failed', { reason: 'locked', ip, retry_after: wait })
+      throw new AppError('rate_limited', 'too many failed logins; try again later', { retry_after: wait })
+    }
 
     const user = await withSystem(db, (tx) => users.findUserByEmail(tx, email))
     const verification = await verifyPassword(user?.password_hash, input.password)
     if (!user || !verification.ok) {
-      await throttle.recordFailure(email, ip)
+      const locked = await throttle.recordFailure(email, ip)
+      // The typed email is not logged (it may be a pasted password); the account id is, if any.
+      security?.event('auth.login_failed', { reason: user ? 'wrong_password' : 'unknown_account', user_id: user?.id, ip })
+      if (locked.length > 0) security?.event('auth.lockout', { rules: locked, user_id: user?.id, ip })
       throw INVALID()
     }
     await throttle.recordSuccess(email, ip)
-    if (user.status !== 'active') throw new AppError('account_disabled', 'this account is disabled')
+    if (user.status !== 'active') {
+      security?.event('auth.login_failed', { reason: 'account_disabled', user_id: user.id, ip })
+      throw new AppError('account_disabled', 'this account is disabled')
+    }
     if (verification.needsRehash) {
       // Legacy bcrypt (or weaker argon2) hashes are upgraded while we hold the plain password.
       const upgraded = await hashPassword(input.password)
       await withSystem(db, (tx) => users.setPasswordHash(tx, user.id, upgraded))
     }
-    const tenant = await this.loginTenant(user, input.tenant)
+    const tenant = await this.loginTenant(user, input.tenant).catch((error: unknown) => {
+      security?.event('auth.login_failed', { reason: error instanceof AppError ? error.code : 'error', user_id: user.id, ip })
+      throw error
+    })
     await withSystem(db, (tx) => users.recordLogin(tx, user.id))
+    security?.event('auth.login_succeeded', { user_id: user.id, tenant_id: tenant?.id, ip })
     return this.session(user, tenant)
   }
 

@@ -35,17 +35,21 @@ export class LoginThrottle {
     return Math.ceil(Math.max(0, ...waits) / 1000)
   }
 
-  async recordFailure(email: string, ip: string): Promise<void> {
+  /** Counts a failure; returns the rules this failure locked (for the security log), usually none. */
+  async recordFailure(email: string, ip: string): Promise<RuleName[]> {
+    const locked: RuleName[] = []
     for (const rule of RULES) {
       const key = keyOf(rule.name, email, ip)
       const count = await this.store.increment(`count:${key}`, rule.windowMs)
       if (count >= rule.limit) {
+        locked.push(rule.name)
         await this.store.lock(`lock:${key}`, rule.lockMs)
         // A fresh count after each lock: otherwise one failure per lock period would keep a
         // victim's account locked for as long as the window lasts.
         await this.store.reset(`count:${key}`)
       }
     }
+    return locked
   }
 
   /** A success clears the pair's counter (not the IP's or the account's: those track attacks). */

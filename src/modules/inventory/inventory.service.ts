@@ -3,7 +3,7 @@ import { AppError, notFound } from '../../errors/index.ts'
 import { decodeCursor, page } from '../../http/pagination.ts'
 import { recordAudit } from '../audit/index.ts'
 import { emitDomainEvent } from '../events/index.ts'
-import { effectiveConfig } from '../plans/index.ts'
+import { effectiveConfig, quotaExceeded } from '../plans/index.ts'
 import { lockTenant } from '../tenants/index.ts'
 import type { AdjustmentRow } from './adjustments.repository.ts'
 import * as adjustments from './adjustments.repository.ts'
@@ -113,7 +113,7 @@ async function assertItemQuota(tx: TenantTx): Promise<void> {
   if (!tenant) throw notFound('tenant', tx.tenantId)
   const limit = effectiveConfig(tenant.plan, tenant.settings).limits.max_items
   if (limit !== null && (await repository.countItems(tx)) >= limit) {
-    throw new AppError('quota_exceeded', `the plan allows ${limit} inventory items`, { limit: 'max_items', allowed: limit })
+    throw quotaExceeded('max_items', limit, `the plan allows ${limit} inventory items`)
   }
 }
 

@@ -5,7 +5,7 @@ import { AppError, notFound } from '../../errors/index.ts'
 import { decodeCursor, page } from '../../http/pagination.ts'
 import { recordAudit, recordPlatformAction } from '../audit/index.ts'
 import { hashPassword, passwordProblems } from '../auth/passwords.ts'
-import { effectiveConfig, type PlanDefaults, type PlanName, type TenantSettings } from '../plans/index.ts'
+import { effectiveConfig, quotaExceeded, type PlanDefaults, type PlanName, type TenantSettings } from '../plans/index.ts'
 import { ALL_PERMISSIONS, assertCanGrant, findAssignableRole, type HeldPermissions, type RoleRecord } from '../rbac/index.ts'
 import { usersRepository as users } from '../users/index.ts'
 import { createInvitationToken } from './invitation-token.ts'
@@ -66,7 +66,7 @@ export class MembersService {
       await lockTenant(tx, tx.tenantId)
       const limit = policy.limits.max_users
       if (limit !== null && (await repository.countMembers(tx)) >= limit) {
-        throw new AppError('quota_exceeded', `the plan allows ${limit} members`, { limit: 'max_users', allowed: limit })
+        throw quotaExceeded('max_users', limit, `the plan allows ${limit} members`)
       }
       let user = input.userId ? await users.findUserById(tx, input.userId) : await users.findUserByEmail(tx, input.email!)
       if (input.userId && !user) throw notFound('user', input.userId)

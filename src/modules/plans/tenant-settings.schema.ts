@@ -3,7 +3,9 @@ import { FEATURE_NAMES } from './plan-catalog.ts'
 
 const DNS_LABEL = '^[a-z0-9]([a-z0-9-]{1,61})[a-z0-9]$'
 const HOSTNAME = '^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$'
-const nullableCount = (max: number) => Type.Union([Type.Integer({ minimum: 0, maximum: max }), Type.Null()])
+// `type: [integer, null]`, not anyOf: with the server's coerceTypes, Ajv would coerce null to 0
+// in the integer branch of an anyOf, so "unlimited" (null) would be stored as "none" (0).
+const nullableCount = (max: number) => Type.Unsafe<number | null>({ type: ['integer', 'null'], minimum: 0, maximum: max })
 
 /** The settings a tenant may override, one schema per key. Unknown keys are refused at every level. */
 export const settingsParts = {

@@ -3,7 +3,9 @@ import type { Config } from '../../config/index.ts'
 import { runWithTenant } from '../../context/index.ts'
 import { withTenant, withTenantStatement, type Database } from '../../db/index.ts'
 import { decodeCursor, page } from '../../http/pagination.ts'
+import { actorFields } from '../../observability/actor-fields.ts'
 import { rbacDeniedTotal } from '../../observability/metrics.ts'
+import { SecurityLog } from '../../observability/security-log.ts'
 import type { TenantRecord } from '../access/tenant-directory.ts'
 import * as repository from './decisions.repository.ts'
 import type { DecisionFilter, DecisionRow } from './decisions.repository.ts'
@@ -23,12 +25,16 @@ export class DecisionLog {
   constructor(
     private readonly db: Database,
     private readonly config: Pick<Config, 'RBAC_AUDIT_LOGGING' | 'RBAC_METRICS_ENABLED'>,
+    private readonly security = new SecurityLog(),
   ) {}
 
   /** Called by the access plugin before it answers 403 permission_denied. Never throws. */
   async denied(request: FastifyRequest, tenant: TenantRecord, permission: string): Promise<void> {
     const { resource, action } = splitPermission(permission)
     if (this.config.RBAC_METRICS_ENABLED) rbacDeniedTotal.inc({ permission, resource, action })
+    const route = request.routeOptions.url ?? request.url.split('?')[0]!
+    // The check runs before the request context exists: the request's own fields, explicitly.
+    this.security.event('rbac.permission_denied', { request_id: request.id, tenant_id: tenant.id, actor: actorFields(request.actor), ip: request.ip, permission, method: request.method, route })
     if (!this.config.RBAC_AUDIT_LOGGING) return
     const principal = request.principal
     const decision = {
@@ -38,7 +44,7 @@ export class DecisionLog {
       resource,
       action,
       result: 'denied' as const,
-      route: request.routeOptions.url ?? request.url.split('?')[0]!,
+      route,
       method: request.method,
       request_id: request.id,
     }

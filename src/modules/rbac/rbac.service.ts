@@ -5,6 +5,7 @@ import { currentTenantId } from '../../context/index.ts'
 import { withTenant, type Database, type TenantTx } from '../../db/index.ts'
 import { AppError, notFound } from '../../errors/index.ts'
 import { decodeCursor, page } from '../../http/pagination.ts'
+import type { SecurityLog } from '../../observability/security-log.ts'
 import type { TenantRecord } from '../access/tenant-directory.ts'
 import { recordAudit } from '../audit/index.ts'
 import { DecisionLog } from './decision-log.ts'
@@ -43,8 +44,9 @@ export class RbacService {
     private readonly db: Database,
     private readonly bus: InvalidationBus,
     config: Config,
+    security?: SecurityLog,
   ) {
-    this.decisions = new DecisionLog(db, config)
+    this.decisions = new DecisionLog(db, config, security)
   }
 
   /** The closed catalog of DESIGN §8, the same for every tenant. */

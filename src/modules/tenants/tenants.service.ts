@@ -4,6 +4,7 @@ import { runWithTenant } from '../../context/index.ts'
 import { appendOnlyTables, tenantTables, withSystem, withTenant, type Database, type TenantTx } from '../../db/index.ts'
 import { AppError, notFound } from '../../errors/index.ts'
 import { decodeCursor, page } from '../../http/pagination.ts'
+import { SecurityLog } from '../../observability/security-log.ts'
 import { canonicalJson, recordAudit, recordPlatformAction } from '../audit/index.ts'
 import { effectiveConfig, exceededLimits, type PlanDefaults, type PlanName, type TenantSettings, type TenantSettingsPatch } from '../plans/index.ts'
 import { assertValidSlug, slugFromName, withSuffix } from './slug.ts'
@@ -26,6 +27,7 @@ export class TenantsService {
   constructor(
     private readonly db: Database,
     private readonly bus: InvalidationBus,
+    private readonly security = new SecurityLog(),
   ) {}
 
   /** Lets another module (or a test) add provisioning steps. */
@@ -85,21 +87,25 @@ export class TenantsService {
     }, { fields: Object.keys(input) })
   }
 
-  suspend(id: string): Promise<Tenant> {
-    return this.change(id, 'tenant.suspended', async (_tx, current) => {
+  async suspend(id: string): Promise<Tenant> {
+    const tenant = await this.change(id, 'tenant.suspended', async (_tx, current) => {
       if (current.status !== 'active') throw new AppError('conflict', `only an active tenant can be suspended; this one is ${current.status}`)
       return { status: 'suspended' }
     })
+    this.security.event('tenant.suspended', { tenant_id: id })
+    return tenant
   }
 
-  reactivate(id: string): Promise<Tenant> {
-    return this.change(id, 'tenant.reactivated', async (_tx, current) => {
+  async reactivate(id: string): Promise<Tenant> {
+    const tenant = await this.change(id, 'tenant.reactivated', async (_tx, current) => {
       if (current.status === 'active') throw new AppError('conflict', 'the tenant is already active')
       if (current.status === 'deleted' && current.deleted_at && Date.now() - current.deleted_at.getTime() > DELETED_TENANT_RETENTION_DAYS * 86_400_000) {
         throw new AppError('conflict', `the tenant was deleted more than ${DELETED_TENANT_RETENTION_DAYS} days ago and can only be purged`)
       }
       return { status: 'active', deleted: false }
     })
+    this.security.event('tenant.reactivated', { tenant_id: id })
+    return tenant
   }
 
   // Platform log only: a deleted tenant's own log is erased with it at purge, and the purge
@@ -125,11 +131,24 @@ export class TenantsService {
 
   /** Removes every row of a deleted tenant from every tenant-scoped table, then the tenant. */
   async purge(id: string): Promise<{ id: string; purged: Record<string, number> }> {
+    return (await this.purgeWhere(id, undefined))!
+  }
+
+  /**
+   * The scheduled purge: only a tenant deleted more than `retentionDays` ago (checked under the
+   * row lock, so a reactivation or a fresh deletion since the job listed it wins); null otherwise.
+   */
+  purgeIfExpired(id: string, retentionDays = DELETED_TENANT_RETENTION_DAYS): Promise<{ id: string; purged: Record<string, number> } | null> {
+    return this.purgeWhere(id, new Date(Date.now() - retentionDays * 86_400_000))
+  }
+
+  private async purgeWhere(id: string, deletedBefore: Date | undefined): Promise<{ id: string; purged: Record<string, number> } | null> {
     await this.get(id) // 404 before entering the tenant's context
     const purged = await runWithTenant(id, () =>
       withTenant(this.db, async (tx) => {
         // Checked under the row lock: a reactivation committed a moment ago must win.
         const current = await repository.lockTenant(tx, id)
+        if (deletedBefore && (current?.status !== 'deleted' || !current.deleted_at || current.deleted_at >= deletedBefore)) return null
         if (current?.status !== 'deleted') throw new AppError('conflict', 'only a deleted tenant can be purged; DELETE it first')
         const counts: Record<string, number> = {}
         // Children before parents: the registry lists parents first.
@@ -138,10 +157,12 @@ export class TenantsService {
         }
         await repository.eraseTenantLogs(tx)
         await repository.deleteTenant(tx, id)
-        await recordPlatformAction(tx, { action: 'tenant.purged', targetType: 'tenant', targetId: id, metadata: { slug: current.slug, rows: counts } })
+        const reason = deletedBefore ? { reason: 'retention', deleted_at: current.deleted_at!.toISOString() } : {}
+        await recordPlatformAction(tx, { action: 'tenant.purged', targetType: 'tenant', targetId: id, metadata: { slug: current.slug, rows: counts, ...reason } })
         return counts
       }),
     )
+    if (purged === null) return null
     this.bus.publish({ kind: 'tenant', tenantId: id })
     return { id, purged }
   }

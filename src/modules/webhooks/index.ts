@@ -2,3 +2,4 @@ export { WebhooksService, assertWebhooksEnabled, webhookEventTypes, PREVIOUS_SEC
 export { webhooksRoutes } from './webhooks.routes.ts'
 export { enqueueWebhookDeliveries } from './outbox.ts'
 export * as webhooksRepository from './webhooks.repository.ts'
+export { WebhookDeliveriesService, TEST_EVENT_TYPE } from './deliveries.service.ts'

@@ -72,6 +72,16 @@ export const RotatedSecretResponse = Type.Object({
 
 export const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('delivering'), Type.Literal('delivered'), Type.Literal('failed'), Type.Literal('dlq')])
 
+const Attempt = Type.Object({
+  attempt: Type.Integer({ description: '1 for the first attempt; counts on across replays' }),
+  started_at: Timestamp,
+  duration_ms: Type.Integer(),
+  outcome: Type.Union([Type.Literal('delivered'), Type.Literal('failed'), Type.Literal('dlq'), Type.Literal('gone')], { description: 'failed: retried later; dlq: no retry left; gone: 410, endpoint disabled' }),
+  status_code: Type.Union([Type.Integer(), Type.Null()], { description: 'null when no answer came (refused, timeout)' }),
+  error: Type.Union([Type.String(), Type.Null()]),
+  response_body: Type.Union([Type.String(), Type.Null()], { description: 'the first 1 KiB of the answer' }),
+})
+
 export const DeliveryResponse = Type.Object({
   id: Type.String({ format: 'uuid' }),
   endpoint_id: Type.String({ format: 'uuid' }),
@@ -85,8 +95,24 @@ export const DeliveryResponse = Type.Object({
   body: Type.String({ description: 'the exact request body every attempt sends' }),
   created_at: Timestamp,
   delivered_at: NullableTimestamp,
+  attempt_log: Type.Array(Attempt, { description: 'every attempt, oldest first' }),
 })
 export const DeliveryPage = pageOf(DeliveryResponse)
+export const DeliveryParams = Type.Object({ id: Type.String({ format: 'uuid' }), deliveryId: Type.String({ format: 'uuid' }) })
+
+export const TestEventResponse = Type.Object({ delivery_id: Type.String({ format: 'uuid' }), event_id: Type.String({ format: 'uuid' }) })
+export const RetryResponse = Type.Object({ delivery_id: Type.String({ format: 'uuid' }) })
+
+const ReplayableStatus = Type.Union([Type.Literal('pending'), Type.Literal('failed'), Type.Literal('delivered'), Type.Literal('dlq')])
+export const ReplayBody = Type.Object(
+  {
+    since: Type.Optional(Type.String({ format: 'date-time', description: 'deliveries created at or after this time' })),
+    until: Type.Optional(Type.String({ format: 'date-time', description: 'deliveries created before this time' })),
+    status: Type.Optional(Type.Array(ReplayableStatus, { minItems: 1, uniqueItems: true, description: 'which deliveries to replay; default ["dlq"]' })),
+  },
+  { additionalProperties: false },
+)
+export const ReplayResponse = Type.Object({ replayed: Type.Integer({ description: 'deliveries queued again' }) })
 export const ListDeliveriesQuery = Type.Object(PageQuery, { additionalProperties: false })
 
 export const WebhookEventTypesResponse = Type.Object({

@@ -15,6 +15,9 @@ import * as repository from './webhooks.repository.ts'
 import type { DeliveryRow, EndpointChanges, EndpointRow, EndpointSecretsRow, StoredSecret } from './webhooks.repository.ts'
 
 /** After a rotation the previous secret keeps signing this long (DESIGN §10). */
+/** What reads show instead of an endpoint header's value (see presentEndpoint). */
+export const MASKED_HEADER_VALUE = '********'
+
 export const PREVIOUS_SECRET_TTL_MS = 24 * 3_600_000
 
 // Headers the dispatcher writes itself: an endpoint cannot set or override them.
@@ -87,6 +90,7 @@ export class WebhooksService {
     return withTenant(this.db, async (tx) => {
       const current = await repository.findEndpoint(tx, id, { lock: true })
       if (!current) throw notFound('webhook', id)
+      if (changes.headers) changes.headers = keepMaskedValues(changes.headers, current.headers)
       const updated = (await repository.updateEndpoint(tx, id, changes))!
       await audit(tx, 'webhook.updated', id, endpointDiff(current, updated))
       return updated
@@ -132,6 +136,15 @@ export class WebhooksService {
     const row = await repository.findEndpointSecrets(tx, endpointId)
     if (!row) throw notFound('webhook', endpointId)
     return activeSecrets(row, now, (stored) => this.open(tx, endpointId, stored))
+  }
+
+  /**
+   * For the dispatcher: the active secrets of a row it has already read (current first). Only
+   * sealed secrets need the database (the tenant's data key), in the context's tenant.
+   */
+  openSecrets(endpointId: string, row: EndpointSecretsRow, now = new Date()): Promise<string[]> {
+    if (row.secret_key_version === null && row.previous_secret_key_version === null) return activeSecrets(row, now, async (stored) => stored.value)
+    return withTenant(this.db, (tx) => activeSecrets(row, now, (stored) => this.open(tx, endpointId, stored)))
   }
 
   private async assertUrl(url: string): Promise<void> {
@@ -183,6 +196,11 @@ async function activeSecrets(row: EndpointSecretsRow, now: Date, open: (stored: 
     secrets.push(await open({ value: row.previous_secret, key_version: row.previous_secret_key_version }))
   }
   return secrets
+}
+
+/** A header sent back as read (its value masked) keeps its stored value. */
+function keepMaskedValues(headers: Record<string, string>, stored: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, value === MASKED_HEADER_VALUE && name in stored ? stored[name]! : value]))
 }
 
 function assertEvents(events: string[]): string[] {

@@ -4,3 +4,4 @@ export { createGuardedLookup, guardedLookup, type GuardedLookupOptions } from '.
 export { systemResolver, type Resolver } from './resolver.ts'
 export { SsrfError, type BlockedAddressReason, type InvalidUrlReason, type SsrfErrorCode, type SsrfReason } from './ssrf-error.ts'
 export { validateWebhookUrl, type ValidateWebhookUrlOptions } from './validate-webhook-url.ts'
+export { assertLiteralTargetAllowed } from './literal-target.ts'

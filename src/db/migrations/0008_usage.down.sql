@@ -1,0 +1,2 @@
+drop table if exists scheduled_jobs;
+drop table if exists usage_daily;

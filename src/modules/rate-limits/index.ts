@@ -1,0 +1,6 @@
+export { default as rateLimits, type RateLimitPluginOptions } from './rate-limit.plugin.ts'
+export { RequestLimiter, type LimiterLog } from './request-limiter.ts'
+export { MemoryWindowStore } from './memory-store.ts'
+export { LeasedWindowStore, leaseSize, type LeaseSource, type LeaseRequest, type LeaseGrant } from './leased-store.ts'
+export { RedisLeaseSource } from './redis-lease-source.ts'
+export { DAY_MS, MINUTE_MS, secondsToReset, type Check, type Verdict } from './checks.ts'

@@ -1,0 +1,5 @@
+export { Scheduler, type ScheduledJob, type JobContext, type RunReport, type RunOutcome } from './scheduler.ts'
+export { standardJobs, type StandardJobDeps } from './standard-jobs.ts'
+export { withJobLock, jobLockKey } from './job-lock.ts'
+export { scheduledJobRunsTotal, scheduledJobFailuresTotal } from './scheduler.metrics.ts'
+export { listRuns, type JobRunRow } from './job-runs.repository.ts'

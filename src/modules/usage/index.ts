@@ -1,0 +1,6 @@
+export { UsageMeter, zeroCounts, type CountKind, type UsageCounts, type FlushResult, type UsageWriter } from './usage-meter.ts'
+export { LatencyTracker, type LatencySummary } from './latency-tracker.ts'
+export { UsageService, TIME_RANGES, utcDay, type TimeRange, type UsageReport } from './usage.service.ts'
+export { TenantHealthService, HEALTH_RULES, type TenantHealth } from './tenant-health.ts'
+export { addUsageHook } from './usage.hook.ts'
+export { usageRoutes } from './usage.routes.ts'
