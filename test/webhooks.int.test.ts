@@ -146,6 +146,7 @@ describe('endpoints', () => {
     const created = types.find((t) => t.type === 'inventory.created')!
     expect(created.schema).toMatchObject({ type: 'object', properties: { item: { type: 'object' } } })
     expect(created.description).toEqual(expect.any(String))
+    expect(types.find((t) => t.type === 'webhook.test')).toMatchObject({ schema: { properties: { webhook_id: { type: 'string' } } } })
   })
 })
 

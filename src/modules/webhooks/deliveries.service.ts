@@ -12,6 +12,17 @@ import type { DeliveryRow, EndpointRow } from './webhooks.repository.ts'
 
 export const TEST_EVENT_TYPE = 'webhook.test'
 
+/** How GET /api/v1/webhook-events lists the test event (nothing subscribes to it: /test sends it). */
+export const testEventType = {
+  type: TEST_EVENT_TYPE,
+  description: 'Sent only by POST /api/v1/webhooks/:id/test, to that endpoint, whatever it subscribes to',
+  schema: {
+    type: 'object',
+    properties: { webhook_id: { type: 'string', format: 'uuid' }, message: { type: 'string' } },
+    required: ['webhook_id', 'message'],
+  },
+}
+
 export interface ReplayInput {
   since?: string
   until?: string

@@ -9,6 +9,7 @@ import { currentDataKey, unwrap } from '../config/data-keys.ts'
 import { decryptValue, encryptValue } from '../config/envelope-crypto.ts'
 import { domainEventCatalog, DOMAIN_EVENT_TYPES } from '../events/index.ts'
 import { effectiveConfig, type PlanName, type TenantSettings } from '../plans/index.ts'
+import { testEventType } from './deliveries.service.ts'
 import { isWebhookSecret, newWebhookSecret } from './signing/index.ts'
 import { SsrfError, validateWebhookUrl, type Resolver } from './ssrf/index.ts'
 import * as repository from './webhooks.repository.ts'
@@ -183,7 +184,7 @@ export function assertWebhooksEnabled(tenant: { plan: PlanName; settings: Tenant
 
 /** The event types with their data schemas, for GET /api/v1/webhook-events. */
 export function webhookEventTypes(): { type: string; description: string; schema: unknown }[] {
-  return DOMAIN_EVENT_TYPES.map((type) => ({ type, description: domainEventCatalog[type].description, schema: domainEventCatalog[type].data }))
+  return [...DOMAIN_EVENT_TYPES.map((type) => ({ type, description: domainEventCatalog[type].description, schema: domainEventCatalog[type].data })), testEventType]
 }
 
 // The AAD names the row: a sealed secret copied to another endpoint or tenant does not open.
