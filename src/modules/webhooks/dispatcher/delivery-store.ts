@@ -72,6 +72,8 @@ export type AttemptOutcome = 'delivered' | 'failed' | 'dlq' | 'gone'
 /** What one attempt (or a decision not to send) did to one delivery. */
 export interface DeliveryResult {
   deliveryId: string
+  /** The claim's token: the result is written only if the row still carries it. */
+  token: string
   endpointId: string
   outcome: AttemptOutcome
   /** False when nothing was sent (endpoint disabled, target refused): no attempt row. */
@@ -87,17 +89,17 @@ export interface DeliveryResult {
 
 /**
  * Writes a batch of one tenant's results in one transaction: the deliveries (only rows still
- * leased to `token`), one attempt row per sent attempt, and each endpoint's health — disabled on
+ * carrying their result's claim token), one attempt row per sent attempt, and each endpoint's health — disabled on
  * 410 Gone, or when it has failed without a success for longer than disableAfterMs (0: never),
  * counted from its last success or its last change by a person (updated_at: creation, an edit,
  * re-enabling), whichever is later.
  * Returns the endpoints this batch disabled.
  */
-export async function recordResults(tx: TenantTx, token: string, results: DeliveryResult[], disableAfterMs: number): Promise<string[]> {
+export async function recordResults(tx: TenantTx, results: DeliveryResult[], disableAfterMs: number): Promise<string[]> {
   await tx.query(
     `with o as (
-       select * from unnest($2::uuid[], $3::text[], $4::boolean[], $5::timestamptz[], $6::int[], $7::int[], $8::text[], $9::text[], $10::timestamptz[])
-         as o(delivery_id, outcome, sent, started_at, duration_ms, status_code, error, response_body, next_attempt_at)),
+       select * from unnest($2::uuid[], $3::text[], $4::boolean[], $5::timestamptz[], $6::int[], $7::int[], $8::text[], $9::text[], $10::timestamptz[], $11::uuid[])
+         as o(delivery_id, outcome, sent, started_at, duration_ms, status_code, error, response_body, next_attempt_at, token)),
      updated as (
        update webhook_deliveries d
           set status = case o.outcome when 'gone' then 'dlq' else o.outcome end,
@@ -108,7 +110,7 @@ export async function recordResults(tx: TenantTx, token: string, results: Delive
               last_error = o.error,
               delivered_at = case when o.outcome = 'delivered' then now() else d.delivered_at end
          from o
-        where d.tenant_id = $1 and d.id = o.delivery_id and d.lease_token = $11
+        where d.tenant_id = $1 and d.id = o.delivery_id and d.lease_token = o.token
        returning d.id, d.attempts)
      insert into webhook_delivery_attempts (tenant_id, delivery_id, attempt, started_at, duration_ms, outcome, status_code, error, response_body)
      select $1, updated.id, updated.attempts, o.started_at, o.duration_ms, o.outcome, o.status_code, o.error, o.response_body
@@ -125,33 +127,32 @@ export async function recordResults(tx: TenantTx, token: string, results: Delive
       results.map((r) => r.error),
       results.map((r) => r.responseBody),
       results.map((r) => r.nextAttemptAt),
-      token,
+      results.map((r) => r.token),
     ],
   )
   const health = endpointHealth(results.filter((r) => r.sent))
   if (health.length === 0) return []
-  const { rows } = await tx.query<{ id: string }>(
-    `with x as (
-       select * from unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::boolean[])
-         as x(endpoint_id, last_success_at, last_failure_at, trailing_failures, gone)),
-     before as (
-       -- The statement's snapshot: the status before this update (FOR UPDATE here would skip the rows the update changes).
-       select e.id, e.status from webhook_endpoints e join x on x.endpoint_id = e.id where e.tenant_id = $1),
-     changed as (
-       update webhook_endpoints e
-          set last_success_at = coalesce(x.last_success_at, e.last_success_at),
-              last_failure_at = coalesce(x.last_failure_at, e.last_failure_at),
-              failure_count = case when x.last_success_at is not null then x.trailing_failures else e.failure_count + x.trailing_failures end,
-              status = case
-                when x.gone then 'disabled'
-                when x.trailing_failures > 0 and $7 > 0
-                 and greatest(x.last_success_at, e.last_success_at, e.updated_at) < now() - make_interval(secs => $7 / 1000.0) then 'disabled'
-                else e.status end
-         from x
-        where e.tenant_id = $1 and e.id = x.endpoint_id
-       returning e.id, e.status)
-     select changed.id from changed join before on before.id = changed.id
-      where before.status = 'active' and changed.status = 'disabled'`,
+  // Locked in id order first: concurrent flushes touching the same endpoints queue instead of
+  // deadlocking, and the statuses read here are the ones before this batch.
+  const endpointIds = health.map((h) => h.endpointId).sort()
+  const { rows: before } = await tx.query<{ id: string; status: string }>(
+    'select id, status from webhook_endpoints where tenant_id = $1 and id = any($2::uuid[]) order by id for update',
+    [tx.tenantId, endpointIds],
+  )
+  const { rows: after } = await tx.query<{ id: string; status: string }>(
+    `update webhook_endpoints e
+        set last_success_at = coalesce(x.last_success_at, e.last_success_at),
+            last_failure_at = coalesce(x.last_failure_at, e.last_failure_at),
+            failure_count = case when x.last_success_at is not null then x.trailing_failures else e.failure_count + x.trailing_failures end,
+            status = case
+              when x.gone then 'disabled'
+              when x.trailing_failures > 0 and $7 > 0
+               and greatest(x.last_success_at, e.last_success_at, e.updated_at) < now() - make_interval(secs => $7 / 1000.0) then 'disabled'
+              else e.status end
+       from unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::boolean[])
+         as x(endpoint_id, last_success_at, last_failure_at, trailing_failures, gone)
+      where e.tenant_id = $1 and e.id = x.endpoint_id
+     returning e.id, e.status`,
     [
       tx.tenantId,
       health.map((h) => h.endpointId),
@@ -162,7 +163,8 @@ export async function recordResults(tx: TenantTx, token: string, results: Delive
       disableAfterMs,
     ],
   )
-  return rows.map((row) => row.id)
+  const wasActive = new Set(before.filter((row) => row.status === 'active').map((row) => row.id))
+  return after.filter((row) => row.status === 'disabled' && wasActive.has(row.id)).map((row) => row.id)
 }
 
 interface EndpointHealth {

@@ -62,10 +62,12 @@ export interface DispatcherHealth {
 const CLAIM_BATCH = 200
 const RESULT_FLUSH_SIZE = 200
 const RESULT_FLUSH_DELAY_MS = 5
-// An endpoint already this many deliveries behind gets further ones back in the queue, so a slow
-// receiver cannot occupy every slot (or outlive the leases of what waits for it).
+// An endpoint this many times its concurrency behind (more when it answers fast, see backlogLimit)
+// gets further claims back in the queue, so a slow receiver cannot occupy every slot or outlive
+// the leases of what waits for it.
 const ENDPOINT_BACKLOG_FACTOR = 2
 const RELEASE_DELAY_MS = 1000
+const LATENCY_ENTRIES = 10_000
 const STATS_INTERVAL_MS = 5000
 const LISTEN_RETRY_MS = 5000
 const SYSTEM_ACTOR = { type: 'system', job: 'webhook-dispatcher' } as const
@@ -89,7 +91,8 @@ export class WebhookDispatcher {
   private readonly secrets: SecretCache
   private readonly policy: Omit<RetryPolicy, 'maxRetries'>
   private readonly lanes = new Map<string, EndpointLane>()
-  private readonly pending = new Map<string, DeliveryResult[]>() // `${tenantId}/${token}` → results
+  private readonly latency = new Map<string, number>()
+  private readonly pending = new Map<string, DeliveryResult[]>() // tenant id → results
   private pendingCount = 0
   private flushTimer: NodeJS.Timeout | undefined
   private flushing: Promise<void> = Promise.resolve()
@@ -177,7 +180,9 @@ export class WebhookDispatcher {
     const { settings } = this.deps
     while (this.state === 'running') {
       const free = settings.concurrency - this.active
-      if (free <= 0) {
+      // Claim in batches: one claim, one lease and one record per batch instead of per delivery.
+      // While work is in flight, wait until a useful batch of slots is free.
+      if (free <= 0 || (this.active > 0 && free < Math.min(CLAIM_BATCH, Math.ceil(settings.concurrency / 2)))) {
         await this.slotFreed.wait(1000)
         continue
       }
@@ -237,9 +242,30 @@ export class WebhookDispatcher {
       void this.attempt(job, lane)
       return true
     }
-    if (lane.waiting.length >= perEndpointConcurrency * ENDPOINT_BACKLOG_FACTOR) return false
+    if (lane.waiting.length >= this.backlogLimit(job.delivery)) return false
     lane.waiting.push(job)
     return true
+  }
+
+  /**
+   * How many deliveries may wait for an endpoint's busy connections: as many as it can answer
+   * well within their lease at its recent speed (a fast receiver takes a whole batch), at least
+   * twice its concurrency (a slow or new one), never more than the dispatcher's concurrency.
+   */
+  private backlogLimit(delivery: ClaimedDelivery): number {
+    const { perEndpointConcurrency, concurrency, leaseMs } = this.deps.settings
+    const floor = perEndpointConcurrency * ENDPOINT_BACKLOG_FACTOR
+    const recentMs = this.latency.get(delivery.endpoint_id)
+    if (recentMs === undefined) return floor
+    const waves = Math.floor(leaseMs / 2 / Math.max(recentMs, 1))
+    return Math.min(concurrency, Math.max(floor, waves * perEndpointConcurrency))
+  }
+
+  /** Exponentially weighted recent attempt duration per endpoint (bounded map). */
+  private noteLatency(endpointId: string, durationMs: number): void {
+    const previous = this.latency.get(endpointId)
+    if (previous === undefined && this.latency.size >= LATENCY_ENTRIES) this.latency.clear()
+    this.latency.set(endpointId, previous === undefined ? durationMs : previous * 0.8 + durationMs * 0.2)
   }
 
   private async attempt(job: Job, lane: EndpointLane): Promise<void> {
@@ -263,9 +289,9 @@ export class WebhookDispatcher {
   }
 
   /** One attempt; undefined when the dispatcher was stopped mid-way (the claim is released). */
-  private async deliver({ tenantId, delivery }: Job): Promise<DeliveryResult | undefined> {
+  private async deliver({ tenantId, token, delivery }: Job): Promise<DeliveryResult | undefined> {
     const startedAt = new Date()
-    const base = { deliveryId: delivery.id, endpointId: delivery.endpoint_id, startedAt, statusCode: null, responseBody: null, nextAttemptAt: null }
+    const base = { deliveryId: delivery.id, token, endpointId: delivery.endpoint_id, startedAt, statusCode: null, responseBody: null, nextAttemptAt: null }
     if (delivery.endpoint_status !== 'active') {
       return { ...base, outcome: 'dlq', sent: false, durationMs: 0, error: 'endpoint disabled' }
     }
@@ -284,10 +310,11 @@ export class WebhookDispatcher {
     return this.judge(delivery, base, sent)
   }
 
-  private judge(delivery: ClaimedDelivery, base: Pick<DeliveryResult, 'deliveryId' | 'endpointId' | 'startedAt'>, sent: SendResult): DeliveryResult {
+  private judge(delivery: ClaimedDelivery, base: Pick<DeliveryResult, 'deliveryId' | 'token' | 'endpointId' | 'startedAt'>, sent: SendResult): DeliveryResult {
     const status = sent.statusCode
     const common = { ...base, sent: true, durationMs: sent.durationMs, statusCode: status ?? null, responseBody: sent.responseBody ?? null }
     webhookDeliveryDurationSeconds.observe(sent.durationMs / 1000)
+    this.noteLatency(delivery.endpoint_id, sent.durationMs)
     if (status !== undefined && status >= 200 && status < 300) {
       return { ...common, outcome: 'delivered', error: null, nextAttemptAt: null }
     }
@@ -304,10 +331,9 @@ export class WebhookDispatcher {
 
   private buffer(job: Job, result: DeliveryResult): void {
     webhookDeliveriesTotal.inc({ event: job.delivery.event_type, status: result.outcome === 'gone' ? 'dlq' : result.outcome })
-    const key = `${job.tenantId}/${job.token}`
-    const list = this.pending.get(key) ?? []
+    const list = this.pending.get(job.tenantId) ?? []
     list.push(result)
-    this.pending.set(key, list)
+    this.pending.set(job.tenantId, list)
     this.pendingCount += 1
     if (this.pendingCount >= RESULT_FLUSH_SIZE) this.scheduleFlush(0)
     else this.scheduleFlush(RESULT_FLUSH_DELAY_MS)
@@ -322,16 +348,15 @@ export class WebhookDispatcher {
     }, delayMs)
   }
 
-  /** Writes buffered results, one transaction per tenant and claim, then frees their slots. */
+  /** Writes buffered results, one transaction per tenant, then frees their slots. */
   private async flush(): Promise<void> {
     const batches = [...this.pending]
     this.pending.clear()
     this.pendingCount = 0
     await Promise.all(
-      batches.map(async ([key, results]) => {
-        const [tenantId, token] = key.split('/') as [string, string]
+      batches.map(async ([tenantId, results]) => {
         try {
-          await runWithTenant(tenantId, () => this.record(tenantId, token, results), SYSTEM_ACTOR)
+          await runWithTenant(tenantId, () => this.record(tenantId, results), SYSTEM_ACTOR)
           for (const result of results) if (result.outcome === 'delivered') this.deps.onDelivered?.(tenantId)
         } catch (error) {
           // Unrecorded results: the rows keep their lease and are sent again when it lapses.
@@ -343,9 +368,9 @@ export class WebhookDispatcher {
     )
   }
 
-  private async record(tenantId: string, token: string, results: DeliveryResult[]): Promise<void> {
+  private async record(tenantId: string, results: DeliveryResult[]): Promise<void> {
     await withTenant(this.deps.db, async (tx) => {
-      const disabled = await recordResults(tx, token, results, this.deps.settings.disableAfterMs)
+      const disabled = await recordResults(tx, results, this.deps.settings.disableAfterMs)
       for (const endpointId of disabled) {
         const gone = results.some((result) => result.endpointId === endpointId && result.outcome === 'gone')
         const reason = gone ? 'receiver answered 410 Gone' : 'failing without a success for too long'
