@@ -43,25 +43,30 @@ export interface ClaimedDelivery extends EndpointSecretsRow {
 }
 
 /**
- * Reads the claimed rows of one tenant and stretches their lease to cover the endpoint's own
- * timeout plus a margin, in one statement. A row whose token changed (its lease lapsed and another
- * dispatcher took it) is simply not returned.
+ * Reads the claimed rows of one tenant, in one statement. The claim's lease (leaseMs) covers an
+ * attempt when the endpoint's timeout is at most half of it; rows of slower endpoints get their
+ * lease stretched to timeout + leaseMs here, so only they pay a second write. A row whose token
+ * changed (its lease lapsed and another dispatcher took it) is simply not returned.
  */
-export async function leaseForSending(db: Database, ids: string[], token: string, marginMs: number): Promise<ClaimedDelivery[]> {
+export async function leaseForSending(db: Database, ids: string[], token: string, leaseMs: number): Promise<ClaimedDelivery[]> {
   const { rows } = await withTenantStatement(db, (tx) =>
     tx.query<ClaimedDelivery>(
-      `with leased as (
+      `with claimed as (
+         select d.id, d.endpoint_id, d.event_id, d.event_type, d.body, d.attempts, d.replayed_at_attempt,
+                e.url, e.headers, e.retry_count, e.timeout_ms, e.status as endpoint_status,
+                e.secret, e.secret_key_version, e.previous_secret, e.previous_secret_key_version, e.previous_secret_expires_at
+           from webhook_deliveries d
+           join webhook_endpoints e on e.tenant_id = d.tenant_id and e.id = d.endpoint_id
+          where d.tenant_id = $1 and d.id = any($2::uuid[]) and d.lease_token = $3),
+       stretched as (
          update webhook_deliveries d
-            set lease_until = greatest(d.lease_until, now() + make_interval(secs => (e.timeout_ms + $4) / 1000.0)),
-                next_attempt_at = greatest(d.next_attempt_at, now() + make_interval(secs => (e.timeout_ms + $4) / 1000.0))
-           from webhook_endpoints e
-          where d.tenant_id = $1 and d.id = any($2::uuid[]) and d.lease_token = $3
-            and e.tenant_id = d.tenant_id and e.id = d.endpoint_id
-         returning d.id, d.endpoint_id, d.event_id, d.event_type, d.body, d.attempts, d.replayed_at_attempt,
-                   e.url, e.headers, e.retry_count, e.timeout_ms, e.status as endpoint_status,
-                   e.secret, e.secret_key_version, e.previous_secret, e.previous_secret_key_version, e.previous_secret_expires_at)
-       select * from leased`,
-      [tx.tenantId, ids, token, marginMs],
+            set lease_until = now() + make_interval(secs => (c.timeout_ms + $4) / 1000.0),
+                next_attempt_at = now() + make_interval(secs => (c.timeout_ms + $4) / 1000.0)
+           from claimed c
+          where d.tenant_id = $1 and d.id = c.id and d.lease_token = $3 and c.timeout_ms * 2 > $4
+         returning d.id)
+       select claimed.* from claimed`,
+      [tx.tenantId, ids, token, leaseMs],
     ),
   )
   return rows
