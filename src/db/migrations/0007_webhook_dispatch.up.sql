@@ -57,9 +57,14 @@ create policy webhook_claim on webhook_deliveries for all to tenantry_webhook_cl
 -- delivering with a lapsed lease (its worker died). The lease is written as next_attempt_at, so
 -- one condition finds all three. Returns only the keys: everything after the claim runs in the
 -- delivery's own tenant context. SKIP LOCKED lets any number of dispatchers claim side by side.
+-- plpgsql, not sql: a sql function's body is planned without the limit's value (PostgreSQL < 18),
+-- and with many rows due that generic plan scans the whole table on every claim.
 create function tenantry_claim_webhook_deliveries(p_limit integer, p_lease_ms integer, p_token uuid)
 returns table (tenant_id uuid, delivery_id uuid)
-language sql security definer set search_path = public as $$
+language plpgsql security definer set search_path = public as $$
+#variable_conflict use_column
+begin
+  return query
   with due as (
     select d.tenant_id, d.id
       from webhook_deliveries d
@@ -75,7 +80,8 @@ language sql security definer set search_path = public as $$
          next_attempt_at = now() + make_interval(secs => greatest(p_lease_ms, 1000) / 1000.0)
     from due
    where w.tenant_id = due.tenant_id and w.id = due.id
-  returning w.tenant_id, w.id
+  returning w.tenant_id, w.id;
+end
 $$;
 alter function tenantry_claim_webhook_deliveries(integer, integer, uuid) owner to tenantry_webhook_claimer;
 revoke all on function tenantry_claim_webhook_deliveries(integer, integer, uuid) from public;
