@@ -81,7 +81,7 @@ describe('application layer alone (as the table owner: RLS does not apply)', () 
 
   it('repositories still return only the bound tenant rows', async () => {
     await db.withOwnerSession(async (session) => {
-      const asA = { tenantId: tenantA, query: session.query.bind(session) }
+      const asA = { tenantId: tenantA, query: session.query.bind(session), afterCommit: () => undefined }
       expect((await items.listItems(asA, { limit: 10 })).map((r) => r.id)).toEqual([itemA])
       expect(await items.findItemById(asA, itemB)).toBeUndefined()
       expect(await items.updateItem(asA, itemB, { name: 'pwned' })).toBeUndefined()

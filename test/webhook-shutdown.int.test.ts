@@ -60,3 +60,23 @@ it('releases unfinished claims on stop, and a new dispatcher delivers them at on
   const after = await ownerQuery<{ status: string }>(api, 'select status from webhook_deliveries where endpoint_id = $1', [id])
   expect(after.map((row) => row.status)).toEqual(['delivered', 'delivered', 'delivered', 'delivered'])
 })
+
+it('is woken by the commit that queued a delivery, not by its poll', async () => {
+  receiver.answer(() => ({ status: 200 }))
+  await call(api, org.headers, 'POST', '/api/v1/webhooks', { name: 'wake', url: receiver.url('/wake'), events: ['inventory.created'] })
+  const sleepy = new WebhookDispatcher({
+    db: api.testDb.db,
+    webhooks: api.services.webhooks,
+    logger: createLogger({ LOG_LEVEL: 'silent', LOG_FORMAT: 'json' }),
+    // It looks once at start, then polls only every 10 minutes: only the NOTIFY can wake it.
+    settings: { allowPrivateTargets: true, retryDelaysMs: [1000], concurrency: 16, perEndpointConcurrency: 8, leaseMs: 60_000, disableAfterMs: 0, idlePollMs: 600_000 },
+  })
+  await sleepy.start()
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 300)) // past its first look at the queue
+    await createItem(api, org)
+    await receiver.waitFor(1, { path: '/wake', timeoutMs: 10_000 })
+  } finally {
+    await sleepy.stop()
+  }
+})

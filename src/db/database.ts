@@ -35,5 +35,7 @@ export interface Database {
    * sent while it was down are gone. Resolves to a function that stops listening.
    */
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>
+  /** NOTIFY channel in a statement of its own (autocommit). */
+  notify(channel: string): Promise<void>
   close(): Promise<void>
 }

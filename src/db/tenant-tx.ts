@@ -11,6 +11,12 @@ import type { Database, Queryable, QueryResult } from './database.ts'
 /** A transaction bound to one tenant; repositories filter on `tenantId` explicitly. */
 export interface TenantTx extends Queryable {
   readonly tenantId: string
+  /**
+   * Runs fn once the transaction has committed (never after a rollback), with the database it
+   * committed on: for signals that must not precede the data (waking the webhook dispatchers).
+   * fn must not throw; it runs after the caller's result is settled.
+   */
+  afterCommit(fn: (db: Database) => void): void
 }
 
 type TenantWork<T> = (tx: TenantTx) => Promise<T>
@@ -20,7 +26,10 @@ export function withTenant<T>(db: Database, fn: TenantWork<T>): Promise<T>
 export function withTenant<T>(db: Database, tenantId: string, fn: TenantWork<T>): Promise<T>
 export async function withTenant<T>(db: Database, tenantOrFn: string | TenantWork<T>, maybeFn?: TenantWork<T>): Promise<T> {
   const [tenantId, fn] = resolveArgs(tenantOrFn, maybeFn)
-  return db.tenantTransaction(tenantId, (tx) => fn(bind(tx, tenantId)))
+  const committed: ((db: Database) => void)[] = []
+  const value = await db.tenantTransaction(tenantId, (tx) => fn(bind(tx, tenantId, committed)))
+  runAfterCommit(db, committed)
+  return value
 }
 
 /**
@@ -31,6 +40,7 @@ export async function withTenant<T>(db: Database, tenantOrFn: string | TenantWor
 export async function withTenantStatement<T>(db: Database, fn: TenantWork<T>): Promise<T> {
   const [tenantId] = resolveArgs(fn, undefined)
   let used = false
+  const committed: ((db: Database) => void)[] = []
   const tx: TenantTx = {
     tenantId,
     query<Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
@@ -38,8 +48,11 @@ export async function withTenantStatement<T>(db: Database, fn: TenantWork<T>): P
       used = true
       return db.tenantStatement<Row>(tenantId, text, params)
     },
+    afterCommit: (callback) => committed.push(callback),
   }
-  return fn(tx)
+  const value = await fn(tx)
+  runAfterCommit(db, committed)
+  return value
 }
 
 export interface ForEachTenantResult {
@@ -86,6 +99,10 @@ function resolveArgs<T>(tenantOrFn: string | TenantWork<T>, maybeFn: TenantWork<
   return [tenantOrFn, maybeFn!]
 }
 
-function bind(tx: Queryable, tenantId: string): TenantTx {
-  return { tenantId, query: (text, params) => tx.query(text, params) }
+function bind(tx: Queryable, tenantId: string, committed: ((db: Database) => void)[]): TenantTx {
+  return { tenantId, query: (text, params) => tx.query(text, params), afterCommit: (callback) => committed.push(callback) }
+}
+
+function runAfterCommit(db: Database, callbacks: ((db: Database) => void)[]): void {
+  for (const callback of callbacks) callback(db)
 }

@@ -120,6 +120,10 @@ export class PgDatabase implements Database {
     return () => listener.stop()
   }
 
+  async notify(channel: string): Promise<void> {
+    await this.appPool.query('select pg_notify($1, \'\')', [channel])
+  }
+
   async close(): Promise<void> {
     await this.appPool.end()
     if (this.ownerPool !== this.appPool) await this.ownerPool.end()

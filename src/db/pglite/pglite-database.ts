@@ -70,6 +70,11 @@ export class PgliteDatabase implements Database {
     }
   }
 
+  async notify(channel: string): Promise<void> {
+    this.assertOpen()
+    await this.pglite.query("select pg_notify($1, '')", [channel])
+  }
+
   /** A snapshot of the whole data directory (used to clone a migrated database in tests). */
   dumpDataDir(): Promise<File | Blob> {
     return this.pglite.dumpDataDir('none')

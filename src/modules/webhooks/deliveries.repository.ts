@@ -1,7 +1,7 @@
 // SQL for what a tenant does with deliveries: the attempt log, a test event, replays. Every
 // statement filters on tx.tenantId and on the endpoint, so an id from elsewhere matches nothing.
 import type { TenantTx } from '../../db/index.ts'
-import { WEBHOOK_WAKE_CHANNEL } from './outbox.ts'
+import { wakeDispatchers } from './wake-signal.ts'
 
 export interface AttemptRow {
   delivery_id: string
@@ -28,12 +28,11 @@ export async function attemptsOf(tx: TenantTx, deliveryIds: string[]): Promise<A
 /** A delivery outside the outbox (the test event): due now, and the dispatchers woken at commit. */
 export async function insertDelivery(tx: TenantTx, delivery: { endpointId: string; eventId: string; eventType: string; body: string }): Promise<{ id: string }> {
   const { rows } = await tx.query<{ id: string }>(
-    `with queued as (
-       insert into webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, body, status, next_attempt_at)
-       values ($1, $2, $3, $4, $5, 'pending', now()) returning id)
-     select id, pg_notify('${WEBHOOK_WAKE_CHANNEL}', '') is null as woken from queued`,
+    `insert into webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, body, status, next_attempt_at)
+     values ($1, $2, $3, $4, $5, 'pending', now()) returning id`,
     [tx.tenantId, delivery.endpointId, delivery.eventId, delivery.eventType, delivery.body],
   )
+  tx.afterCommit(wakeDispatchers)
   return rows[0]!
 }
 
@@ -52,18 +51,17 @@ export interface ReplaySelection {
  */
 export async function replay(tx: TenantTx, selection: ReplaySelection): Promise<string[]> {
   const { rows } = await tx.query<{ id: string }>(
-    `with replayed as (
-       update webhook_deliveries
-          set status = 'pending', next_attempt_at = now(), replayed_at_attempt = attempts, lease_token = null, lease_until = null
-        where tenant_id = $1 and endpoint_id = $2 and status <> 'delivering'
-          and ($3::uuid is null or id = $3)
-          and ($4::timestamptz is null or created_at >= $4)
-          and ($5::timestamptz is null or created_at < $5)
-          and ($6::text[] is null or status = any($6))
-       returning id)
-     select id, pg_notify('${WEBHOOK_WAKE_CHANNEL}', '') is null as woken from replayed`,
+    `update webhook_deliveries
+        set status = 'pending', next_attempt_at = now(), replayed_at_attempt = attempts, lease_token = null, lease_until = null
+      where tenant_id = $1 and endpoint_id = $2 and status <> 'delivering'
+        and ($3::uuid is null or id = $3)
+        and ($4::timestamptz is null or created_at >= $4)
+        and ($5::timestamptz is null or created_at < $5)
+        and ($6::text[] is null or status = any($6))
+     returning id`,
     [tx.tenantId, selection.endpointId, selection.deliveryId ?? null, selection.since ?? null, selection.until ?? null, selection.statuses ?? null],
   )
+  if (rows.length > 0) tx.afterCommit(wakeDispatchers)
   return rows.map((row) => row.id)
 }
 

@@ -4,9 +4,7 @@
 import type { TenantTx } from '../../db/index.ts'
 import { AppError } from '../../errors/index.ts'
 import { buildEventBody, type WebhookEvent } from './signing/index.ts'
-
-/** LISTENed to by every dispatcher: new deliveries are due now. */
-export const WEBHOOK_WAKE_CHANNEL = 'tenantry_webhooks'
+import { wakeDispatchers } from './wake-signal.ts'
 
 /** Subscribed: status active and `events` holding the type or '*'. */
 const SUBSCRIBED = `tenant_id = $1 and status = 'active' and events && array[$2::text, '*']`
@@ -26,15 +24,12 @@ export async function enqueueWebhookDeliveries(tx: TenantTx, event: WebhookEvent
     if (rows[0]!.n === 0) return 0
     throw error
   }
-  // The NOTIFY travels in the same statement (no extra round trip) and, like the rows, is sent
-  // only at commit: a rolled-back change wakes nobody.
-  const { rows } = await tx.query<{ n: number }>(
-    `with queued as (
-       insert into webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, body, status, next_attempt_at)
-       select tenant_id, id, $3, $2, $4, 'pending', now() from webhook_endpoints where ${SUBSCRIBED}
-       returning 1)
-     select count(*)::int as n, case when count(*) > 0 then pg_notify('${WEBHOOK_WAKE_CHANNEL}', '') end is null as woken from queued`,
+  const { rowCount } = await tx.query(
+    `insert into webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, body, status, next_attempt_at)
+     select tenant_id, id, $3, $2, $4, 'pending', now() from webhook_endpoints where ${SUBSCRIBED}`,
     [tx.tenantId, event.type, event.id, body],
   )
-  return rows[0]!.n
+  // Only once the change has committed: a rolled-back change wakes nobody.
+  if (rowCount > 0) tx.afterCommit(wakeDispatchers)
+  return rowCount
 }
