@@ -7,6 +7,9 @@ declare module 'autocannon' {
       method?: string
       path?: string
       headers?: Record<string, string>
+      body?: string
+      /** Called before each send of this request; returns the request to send. */
+      setupRequest?: (request: Request) => Request
     }
     interface Options {
       url: string

@@ -3,13 +3,24 @@ import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 
+/** One request a connection sends; each connection cycles through the list in order. */
+export interface LoadRequest {
+  method: 'GET' | 'POST'
+  path: string
+  headers?: Record<string, string>
+  /** `[<id>]` in the body becomes a number unique within this load (see UNIQUE below). */
+  body?: string
+}
+
 export interface LoadOptions {
   url: string
-  /** Each connection cycles through these paths in order. */
-  paths: string[]
+  requests: LoadRequest[]
+  /** Sent with every request. */
   headers: Record<string, string>
   connections: number
   durationSec: number
+  /** Every response must have this status (200 for reads, 201 for creations); anything else fails the load. */
+  expectStatus: number
 }
 
 export interface LoadFigures {
@@ -20,6 +31,8 @@ export interface LoadFigures {
 }
 
 const WORKER = fileURLToPath(new URL('./load-worker.ts', import.meta.url))
+/** Replaced in request bodies by a per-load counter, so every POST creates a new row. */
+export const UNIQUE = '[<id>]'
 
 /**
  * Each load runs in a fresh process: measured in one long-lived load generator, later variants
@@ -40,6 +53,8 @@ export async function runLoadInProcess(options: LoadOptions): Promise<LoadFigure
   // autocannon's own latency histogram has 1 ms resolution, too coarse for reads that take
   // 1-3 ms; the per-response times it emits are in fractional milliseconds.
   const latencies: number[] = []
+  const statuses = new Map<number, number>()
+  let sequence = 0
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -47,16 +62,30 @@ export async function runLoadInProcess(options: LoadOptions): Promise<LoadFigure
         connections: options.connections,
         duration: options.durationSec,
         headers: options.headers,
-        requests: options.paths.map((path) => ({ method: 'GET', path })),
+        requests: options.requests.map((request) => {
+          const base = { method: request.method, path: request.path, headers: { ...options.headers, ...request.headers } }
+          const body = request.body
+          if (body === undefined) return base
+          if (!body.includes(UNIQUE)) return { ...base, body }
+          // The body is replaced in setupRequest rather than with autocannon's idReplacement,
+          // whose Content-Length is computed for a fixed-width id (longer ids hang the request).
+          return { ...base, body, setupRequest: (built: autocannon.Request) => ({ ...built, body: body.replaceAll(UNIQUE, String(sequence++)) }) }
+        }),
       },
       (error, value) => (error ? reject(error) : resolve(value)),
     )
     instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
-      if (status === 200) latencies.push(ms)
+      statuses.set(status, (statuses.get(status) ?? 0) + 1)
+      if (status === options.expectStatus) latencies.push(ms)
     })
   })
-  if (result.errors > 0 || result.timeouts > 0 || result.non2xx > 0 || result.requests.total === 0) {
-    throw new Error(`load on ${options.url} failed: ${result.requests.total} responses, ${result.non2xx} not 2xx, ${result.errors} errors, ${result.timeouts} timeouts`)
+  let unexpected = 0
+  for (const [status, count] of statuses) if (status !== options.expectStatus) unexpected += count
+  if (result.errors > 0 || result.timeouts > 0 || result.non2xx > 0 || unexpected > 0 || result.requests.total === 0) {
+    throw new Error(
+      `load on ${options.url} failed: ${result.requests.total} responses (by status ${JSON.stringify(Object.fromEntries(statuses))}, ` +
+        `expected all ${options.expectStatus}), ${result.errors} errors, ${result.timeouts} timeouts`,
+    )
   }
   const sorted = Float64Array.from(latencies).sort()
   return {

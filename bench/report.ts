@@ -1,14 +1,51 @@
-// Turns the measured figures into the console table and bench/results/latest.json.
+// Turns the measured rounds into the console tables and bench/results/latest.json: one row per
+// variant (medians over the rounds), then the figures of DESIGN §16 / issue 6 with their goals.
 import { cpus } from 'node:os'
-import { renameSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import type { LoadFigures } from './load.ts'
-import type { Variant } from './variants.ts'
+import { BASELINE, type Variant } from './variants.ts'
 
-export const GOAL_RATIO = 0.8 // DESIGN §16: a tenant-scoped read at >= 0.8 of the bare prepared handler
+export interface RoundFigures extends LoadFigures {
+  /** The server's resident set size right after the measured load, in bytes. */
+  rssBytes: number
+  /** Server CPU time (user + system) during the measured load per response, in microseconds. */
+  cpuMicrosPerRequest: number
+}
 
 export interface Measured {
   variant: Variant
-  figures: LoadFigures
+  rounds: RoundFigures[]
+}
+
+/** A variant's figures: each the median of its rounds, taken separately. */
+export interface Row {
+  name: string
+  description: string
+  requests_per_sec: number
+  latency_p50_ms: number
+  latency_p99_ms: number
+  /** Requests/s over the baseline of its kind (see baselineOf); null for provisioning. */
+  ratio: number | null
+  rss_mb: number
+  /** Server CPU time per request: less sensitive than req/s to other load on the machine. */
+  cpu_us_per_request: number
+  connections: number
+  rounds_requests_per_sec: number[]
+}
+
+export interface Goal {
+  op: '>=' | '<=' | '<'
+  value: number
+}
+
+export interface Figure {
+  key: string
+  label: string
+  value: number | null
+  unit: string
+  goal: Goal | null
+  /** How the value is computed, and what limits it. */
+  note: string
 }
 
 export interface RunInfo {
@@ -16,58 +53,208 @@ export interface RunInfo {
   durationSec: number
   rounds: number
   connections: number
+  loadAverageAtStart: number
+  elapsedSec: number
+  databases: Record<string, { tenants: number; items: number }>
+  command: string
 }
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits))
 
-function rows(measured: Measured[]) {
-  const baseline = measured[0]!.figures.requestsPerSec
-  return measured.map(({ variant, figures }) => ({
-    name: variant.name,
-    description: variant.description,
-    requests_per_sec: Math.round(figures.requestsPerSec),
-    latency_p50_ms: round(figures.latencyP50Ms, 2),
-    latency_p99_ms: round(figures.latencyP99Ms, 2),
-    ratio: round(figures.requestsPerSec / baseline, 2),
-  }))
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
-export function formatTable(measured: Measured[]): string {
-  const header = ['variant', 'req/s', 'p50 ms', 'p99 ms', 'ratio']
-  const lines = rows(measured).map((row) => [
-    row.name,
-    String(row.requests_per_sec),
-    row.latency_p50_ms.toFixed(2),
-    row.latency_p99_ms.toFixed(2),
-    row.ratio.toFixed(2),
-  ])
+/** The variant each one's requests/s is divided by: the bare server doing the same work. */
+export function baselineOf(variant: Variant): string | undefined {
+  if (variant.load === 'api-provision') return undefined
+  if (variant.load === 'bare-write' || variant.load === 'api-write' || variant.load === 'api-write-spread') return 'bare_insert'
+  return variant.connections === 1 ? 'a_bare_postgresjs_1c' : BASELINE
+}
+
+export function rowsOf(measured: Measured[], connections: number): Row[] {
+  const rps = new Map(measured.map(({ variant, rounds }) => [variant.name, median(rounds.map((r) => r.requestsPerSec))]))
+  return measured.map(({ variant, rounds }) => {
+    const own = rps.get(variant.name)!
+    const baseline = baselineOf(variant)
+    const base = baseline === undefined ? undefined : rps.get(baseline)
+    return {
+      name: variant.name,
+      description: variant.description,
+      requests_per_sec: Math.round(own),
+      latency_p50_ms: round(median(rounds.map((r) => r.latencyP50Ms)), 2),
+      latency_p99_ms: round(median(rounds.map((r) => r.latencyP99Ms)), 2),
+      ratio: base === undefined ? null : round(own / base, 2),
+      rss_mb: round(median(rounds.map((r) => r.rssBytes)) / 2 ** 20, 1),
+      cpu_us_per_request: Math.round(median(rounds.map((r) => r.cpuMicrosPerRequest))),
+      connections: variant.connections ?? connections,
+      rounds_requests_per_sec: rounds.map((r) => Math.round(r.requestsPerSec)),
+    }
+  })
+}
+
+/** The summary figures; a figure whose variants did not run is null. */
+export function figuresOf(rows: Row[], largeTenants: number): Figure[] {
+  const row = (name: string) => rows.find((r) => r.name === name)
+  const ratio = (a: number | undefined, b: number | undefined, digits = 2) => (a === undefined || b === undefined || b === 0 ? null : round(a / b, digits))
+  const difference = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? null : round(a - b, 2))
+  const bare = row(BASELINE)
+  const api = row('api_read')
+  const large = row('api_read_large')
+  const pglite = row('api_read_pglite')
+  return [
+    {
+      key: 'read_ratio',
+      label: '1. API read / bare prepared read, req/s',
+      value: ratio(api?.requests_per_sec, bare?.requests_per_sec),
+      unit: '×',
+      goal: { op: '>=', value: 0.8 },
+      note: 'api_read / a_bare_postgresjs at full load',
+    },
+    {
+      key: 'read_p99_added_ms',
+      label: '1. p99 added by the API, one connection',
+      value: difference(row('api_read_1c')?.latency_p99_ms, row('a_bare_postgresjs_1c')?.latency_p99_ms),
+      unit: 'ms',
+      goal: { op: '<', value: 1 },
+      note: `api_read_1c - a_bare_postgresjs_1c (${row('api_read_1c')?.latency_p99_ms ?? '-'} vs ${row('a_bare_postgresjs_1c')?.latency_p99_ms ?? '-'} ms): no queueing`,
+    },
+    {
+      key: 'read_p50_added_ms',
+      label: '1. p50 added by the API, one connection',
+      value: difference(row('api_read_1c')?.latency_p50_ms, row('a_bare_postgresjs_1c')?.latency_p50_ms),
+      unit: 'ms',
+      goal: null,
+      note: `the typical request: ${row('api_read_1c')?.latency_p50_ms ?? '-'} vs ${row('a_bare_postgresjs_1c')?.latency_p50_ms ?? '-'} ms`,
+    },
+    {
+      key: 'read_p99_added_loaded_ms',
+      label: '1. p99 added by the API, full load',
+      value: difference(api?.latency_p99_ms, bare?.latency_p99_ms),
+      unit: 'ms',
+      goal: null,
+      note: 'api_read - a_bare_postgresjs: mostly queueing, follows from the req/s ratio',
+    },
+    {
+      key: 'write_ratio',
+      label: '2. API write / bare insert, req/s',
+      value: ratio(row('api_write')?.requests_per_sec, row('bare_insert')?.requests_per_sec),
+      unit: '×',
+      goal: null,
+      note: `api_write / bare_insert (${row('api_write')?.requests_per_sec ?? '-'} vs ${row('bare_insert')?.requests_per_sec ?? '-'} req/s; over 4 tenants ${row('api_write_4t')?.requests_per_sec ?? '-'} req/s)`,
+    },
+    {
+      key: 'tenants_p99_ratio',
+      label: `3. p99, ${largeTenants.toLocaleString('en')} tenants / 10`,
+      value: ratio(large?.latency_p99_ms, api?.latency_p99_ms),
+      unit: '×',
+      goal: { op: '<=', value: 1.2 },
+      note: `api_read_large / api_read (${large?.latency_p99_ms ?? '-'} vs ${api?.latency_p99_ms ?? '-'} ms; req/s ${ratio(large?.requests_per_sec, api?.requests_per_sec) ?? '-'}×)`,
+    },
+    {
+      key: 'tenants_rss_ratio',
+      label: `3. server RSS, ${largeTenants.toLocaleString('en')} tenants / 10`,
+      value: ratio(large?.rss_mb, api?.rss_mb),
+      unit: '×',
+      goal: { op: '<=', value: 1.2 },
+      note: `after the load (${large?.rss_mb ?? '-'} vs ${api?.rss_mb ?? '-'} MB)`,
+    },
+    {
+      key: 'provision_per_sec',
+      label: '4. tenants provisioned per second',
+      value: row('api_provision')?.requests_per_sec ?? null,
+      unit: '/s',
+      goal: { op: '>=', value: 200 },
+      note: `POST /api/v1/tenants, p99 ${row('api_provision')?.latency_p99_ms ?? '-'} ms`,
+    },
+    {
+      key: 'pglite_read_per_sec',
+      label: '5. API read on PGlite, req/s',
+      value: pglite?.requests_per_sec ?? null,
+      unit: '/s',
+      goal: null,
+      note: `${ratio(pglite?.requests_per_sec, api?.requests_per_sec) ?? '-'}× of api_read on PostgreSQL; p99 ${pglite?.latency_p99_ms ?? '-'} ms`,
+    },
+  ]
+}
+
+export function meets(figure: Figure): boolean | null {
+  if (figure.goal === null || figure.value === null) return null
+  const { op, value } = figure.goal
+  return op === '>=' ? figure.value >= value : op === '<=' ? figure.value <= value : figure.value < value
+}
+
+export function formatVariants(rows: Row[]): string {
+  return table(
+    ['variant', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'CPU µs/req', 'RSS MB'],
+    rows.map((row) => [
+      row.name,
+      String(row.connections),
+      String(row.requests_per_sec),
+      row.latency_p50_ms.toFixed(2),
+      row.latency_p99_ms.toFixed(2),
+      row.ratio === null ? '-' : row.ratio.toFixed(2),
+      String(row.cpu_us_per_request),
+      row.rss_mb.toFixed(0),
+    ]),
+  )
+}
+
+export function formatFigures(figures: Figure[]): string {
+  return table(
+    ['figure', 'value', 'goal', '', 'how'],
+    figures.map((figure) => {
+      const met = meets(figure)
+      return [
+        figure.label,
+        figure.value === null ? 'not run' : `${figure.value}${figure.unit === '×' ? '×' : ` ${figure.unit}`}`,
+        figure.goal === null ? 'reported' : `${figure.goal.op} ${figure.goal.value}${figure.unit === '×' ? '×' : ` ${figure.unit}`}`,
+        met === null ? '' : met ? 'met' : 'MISSED',
+        figure.note,
+      ]
+    }),
+    [false, true, false, false, false],
+  )
+}
+
+/** Text columns read left-aligned, figures right-aligned (or as `right` says). */
+function table(header: string[], lines: string[][], right?: boolean[]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)))
-  // The name column reads left-aligned, the figures right-aligned.
-  const format = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ')
+  const alignRight = right ?? header.map((_, column) => column > 0)
+  const format = (cells: string[]) =>
+    cells.map((cell, column) => (alignRight[column] ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd()
   return [format(header), widths.map((width) => '-'.repeat(width)).join('  '), ...lines.map(format)].join('\n')
 }
 
-/** The ratio of each b variant over the baseline, by name. */
-export function tenantryRatios(measured: Measured[]): Record<string, number> {
-  return Object.fromEntries(rows(measured).filter((row) => row.name.startsWith('b_')).map((row) => [row.name, row.ratio]))
-}
+// Top-level keys this bench writes; anything else in latest.json (the webhook bench's section)
+// is kept as it is. ratio_b_over_a is an older key of this bench, dropped.
+const OWN_KEYS = ['date', 'command', 'node_version', 'postgres_version', 'cpu_count', 'cpu_model', 'load_average_1m_at_start', 'elapsed_sec', 'duration_sec', 'rounds', 'connections', 'databases', 'figures', 'variants', 'ratio_b_over_a']
 
-export function writeResults(file: string, info: RunInfo, measured: Measured[]): void {
+export function writeResults(file: string, info: RunInfo, rows: Row[], figures: Figure[]): void {
   const cpu = cpus()
   const results = {
     date: new Date().toISOString(),
+    command: info.command,
     node_version: process.version,
     postgres_version: info.postgresVersion,
     cpu_count: cpu.length,
     cpu_model: cpu[0]?.model.trim() ?? 'unknown',
+    load_average_1m_at_start: info.loadAverageAtStart,
+    elapsed_sec: info.elapsedSec,
     duration_sec: info.durationSec,
     rounds: info.rounds,
     connections: info.connections,
-    variants: rows(measured),
-    ratio_b_over_a: tenantryRatios(measured),
+    databases: info.databases,
+    figures: Object.fromEntries(figures.map((f) => [f.key, { label: f.label, value: f.value, unit: f.unit, goal: f.goal, met: meets(f), note: f.note }])),
+    variants: rows,
   }
+  // Read just before writing: another bench may have added its section since this run started.
+  const existing = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {}
+  const others = Object.fromEntries(Object.entries(existing).filter(([key]) => !OWN_KEYS.includes(key)))
   // Write then rename, so an interrupted run never leaves a half-written latest.json.
   const temporary = file.replace(/\.json$/, '.tmp.json')
-  writeFileSync(temporary, `${JSON.stringify(results, null, 2)}\n`)
+  writeFileSync(temporary, `${JSON.stringify({ ...results, ...others }, null, 2)}\n`)
   renameSync(temporary, file)
 }

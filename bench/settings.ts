@@ -1,21 +1,36 @@
 // Everything the bench reads from the environment, parsed once (see bench/README.md).
 export interface BenchSettings {
-  /** A superuser on the server to benchmark; used only to drop and create the bench database. */
+  /** A superuser on the server to benchmark; used only to drop and create the bench databases. */
   adminUrl: string
-  /** The fresh bench database, as the same (owner) user. */
+  /** The small bench database (10 tenants), as the same (owner) user. */
   benchUrl: string
-  /** The bench database as the app role (LOGIN, no password: trust auth on 127.0.0.1). */
+  /** The small bench database as the app role (LOGIN, no password: trust auth on 127.0.0.1). */
   appUrl: string
   durationSec: number
-  /** Rounds over all variants; each variant's figures are the median round (BENCH_ROUNDS). */
+  /** Rounds over all variants; each figure is the median of its rounds (BENCH_ROUNDS). */
   rounds: number
   warmupSec: number
   connections: number
-  /** Variant names to run (BENCH_ONLY, comma-separated); the baseline always runs. Empty = all. */
+  /** Parts or variant names to run (BENCH_ONLY, comma-separated); empty = all. See variants.ts. */
   only: string[]
+  /** Tenants in the large database of the tenant-count figure (BENCH_TENANTS). */
+  largeTenants: number
+  /** Items of each filler tenant (BENCH_TENANT_ITEMS). */
+  fillerItems: number
+  /** Rebuild the large database even when the cached one matches (BENCH_RESEED=1). */
+  reseed: boolean
+  /** Write a CPU profile of each server named here (BENCH_PROFILE, comma-separated variant names). */
+  profile: string[]
 }
 
 export const BENCH_DATABASE = 'tenantry_bench'
+/** The tenant-count figure's database: kept between runs while its fingerprint matches. */
+export const LARGE_DATABASE = 'tenantry_bench_large'
+/** Provisioning adds thousands of tenants per run: its own database, so the others keep their counts. */
+export const PROVISION_DATABASE = 'tenantry_bench_provision'
+/** Tenants in the small database (the 10 of the tenant-count comparison). */
+export const SMALL_TENANTS = 10
+
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
 // Long enough for JIT, pools and prepared-statement caches to settle; not recorded.
 const WARMUP_SEC = 2
@@ -25,26 +40,35 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
   return {
     adminUrl,
     benchUrl: withDatabase(adminUrl, BENCH_DATABASE),
-    appUrl: withUser(withDatabase(adminUrl, BENCH_DATABASE), 'tenantry_app'),
+    appUrl: appUrlOf(withDatabase(adminUrl, BENCH_DATABASE)),
     durationSec: positiveInteger(env, 'BENCH_DURATION', 6),
     rounds: positiveInteger(env, 'BENCH_ROUNDS', 3),
     warmupSec: WARMUP_SEC,
     connections: positiveInteger(env, 'BENCH_CONNECTIONS', 20),
-    only: (env.BENCH_ONLY ?? '').split(',').map((name) => name.trim()).filter(Boolean),
+    only: list(env.BENCH_ONLY),
+    largeTenants: positiveInteger(env, 'BENCH_TENANTS', 100_000),
+    fillerItems: positiveInteger(env, 'BENCH_TENANT_ITEMS', 20),
+    reseed: env.BENCH_RESEED === '1' || env.BENCH_RESEED === 'true',
+    profile: list(env.BENCH_PROFILE),
   }
 }
 
-function withDatabase(url: string, database: string): string {
+export function withDatabase(url: string, database: string): string {
   const parsed = new URL(url)
   parsed.pathname = `/${database}`
   return parsed.toString()
 }
 
-function withUser(url: string, user: string): string {
+/** The same database as the app role (LOGIN, no password: trust auth on 127.0.0.1 is assumed). */
+export function appUrlOf(url: string): string {
   const parsed = new URL(url)
-  parsed.username = user
+  parsed.username = 'tenantry_app'
   parsed.password = ''
   return parsed.toString()
+}
+
+function list(raw: string | undefined): string[] {
+  return (raw ?? '').split(',').map((name) => name.trim()).filter(Boolean)
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -2,9 +2,11 @@
 import Fastify from 'fastify'
 import { serve, serverEnv } from './serve.ts'
 
-/** The statement every variant runs (Tenantry's repository sends the same text). */
-export const ITEM_SQL =
-  'select id, tenant_id, item_code, name, description, quantity, unit, location, reorder_point, unit_cost, created_at, updated_at from inventory_items where tenant_id = $1 and id = $2'
+/** The columns Tenantry's inventory repository reads and returns. */
+export const ITEM_COLUMNS = 'id, tenant_id, item_code, name, description, quantity, unit, location, reorder_point, unit_cost, created_at, updated_at'
+
+/** The statement every read variant runs (Tenantry's repository sends the same text). */
+export const ITEM_SQL = `select ${ITEM_COLUMNS} from inventory_items where tenant_id = $1 and id = $2`
 
 export type ReadItem = (tenantId: string, id: string) => Promise<unknown>
 

@@ -30,9 +30,13 @@ export async function findTenant(tx: Queryable, id: string): Promise<TenantRow |
   return rows[0]
 }
 
-/** Reads and locks the tenant row until the transaction ends: lifecycle changes and quota checks serialise on it. */
+/**
+ * Reads and locks the tenant row until the transaction ends: lifecycle changes and quota checks
+ * serialise on it. NO KEY UPDATE, not UPDATE: the foreign-key checks of every insert into the
+ * tenant's tables take KEY SHARE on this row, which UPDATE would block for the whole transaction.
+ */
 export async function lockTenant(tx: Queryable, id: string): Promise<TenantRow | undefined> {
-  const { rows } = await tx.query<TenantRow>(`select ${COLUMNS} from tenants where id = $1 for update`, [id])
+  const { rows } = await tx.query<TenantRow>(`select ${COLUMNS} from tenants where id = $1 for no key update`, [id])
   return rows[0]
 }
 
