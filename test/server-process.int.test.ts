@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { serverUrl } from './support/test-env.ts'
 import { createEmptyDatabase } from './support/test-database.ts'
-import { startServer } from './support/server-process.ts'
+import { startServer, startWorker } from './support/server-process.ts'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tenantry-data-'))
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
@@ -61,5 +61,13 @@ describe('refusals at start', () => {
     expect(output).toContain('SUPER_ADMIN_KEY: must be set in production')
     expect(output).toContain('ALLOW_DEFAULT_TENANT: cannot be true together with REQUIRE_TENANT=true in production')
     expect(output).not.toContain('short')
+  })
+})
+
+describe('tenantry worker', () => {
+  it('refuses the embedded database, whose data directory belongs to the server', async () => {
+    const failure = await startWorker({ DATA_DIR: dataDir }).catch((error: { output: string; code: number }) => error)
+    expect(failure).toMatchObject({ code: 1 })
+    expect((failure as { output: string }).output).toContain('tenantry worker needs PostgreSQL (DATABASE_URL)')
   })
 })

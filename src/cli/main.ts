@@ -11,8 +11,8 @@ import { AppError } from '../errors/index.ts'
 const USAGE = `usage: tenantry <command>
 
   start                          start the server (same as npm start)
-  worker                         run the webhook dispatcher (and scheduled jobs) without HTTP;
-                                 needs PostgreSQL to run beside a server
+  worker                         run the webhook dispatcher (and scheduled jobs) without HTTP,
+                                 beside the servers (PostgreSQL only)
   migrate [up|down|status]       apply, revert (--steps N, default 1) or list migrations
   seed                           seed the 24 permissions, 4 system roles and the default tenant
   user create-admin --email E (--password P | --password-stdin)

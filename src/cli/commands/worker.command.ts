@@ -7,6 +7,7 @@ import { loadConfig, loadDotEnv } from '../../config/index.ts'
 import { openDatabase } from '../../db/index.ts'
 import { createLogger } from '../../observability/logger.ts'
 import { createServices } from '../../services.ts'
+import { UsageError } from './migrate.command.ts'
 
 // Attempts in flight get this long to finish on SIGTERM; the rest go back to the queue.
 const SHUTDOWN_GRACE_MS = 10_000
@@ -14,6 +15,11 @@ const SHUTDOWN_GRACE_MS = 10_000
 export async function workerCommand(): Promise<void> {
   loadDotEnv()
   const config = loadConfig()
+  // One process owns an embedded data directory: a worker beside `npm start` would corrupt it,
+  // and the server's in-process dispatcher already sends webhooks there.
+  if (!config.DATABASE_URL || config.DATABASE_URL === 'memory://') {
+    throw new UsageError('tenantry worker needs PostgreSQL (DATABASE_URL): on the embedded database the server sends webhooks itself (WEBHOOK_DISPATCHER_ENABLED)')
+  }
   const logger = createLogger(config)
   const db = await openDatabase(config, { onPoolError: (error) => logger.warn({ err: { message: error.message } }, 'database connection lost; the pool reconnects') })
   await prepareDatabase(db, config, logger)
