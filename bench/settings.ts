@@ -67,11 +67,11 @@ export function appUrlOf(url: string): string {
   return parsed.toString()
 }
 
-function list(raw: string | undefined): string[] {
+export function list(raw: string | undefined): string[] {
   return (raw ?? '').split(',').map((name) => name.trim()).filter(Boolean)
 }
 
-function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+export function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name]
   if (raw === undefined || raw === '') return fallback
   const value = Number(raw)

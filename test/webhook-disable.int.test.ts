@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createTestApi, type TestApi } from './support/api.ts'
 import { call, createItem, newOrg, ownerQuery, type Org } from './support/domain.ts'
 import { startReceiver, type WebhookReceiver } from './support/webhook-receiver.ts'
+import { until } from './support/until.ts'
 
 let api: TestApi
 let receiver: WebhookReceiver
@@ -23,15 +24,13 @@ afterAll(async () => {
 const endpointRow = (id: string) =>
   ownerQuery<{ status: string; failure_count: number; last_failure_at: Date | null; last_success_at: Date | null }>(api, 'select status, failure_count, last_failure_at, last_success_at from webhook_endpoints where id = $1', [id]).then((rows) => rows[0]!)
 
-async function settle(id: string, deliveries: number): Promise<void> {
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    const [row] = await ownerQuery<{ n: number }>(api, "select count(*)::int as n from webhook_deliveries where endpoint_id = $1 and status in ('delivered', 'dlq')", [id])
-    if (row!.n >= deliveries) return
-    if (Date.now() > deadline) throw new Error('deliveries did not settle')
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-}
+/** Waits until `deliveries` of the endpoint's deliveries are finished (delivered or dead-lettered). */
+const settle = (id: string, deliveries: number) =>
+  until(
+    () => ownerQuery<{ n: number }>(api, "select count(*)::int as n from webhook_deliveries where endpoint_id = $1 and status in ('delivered', 'dlq')", [id]),
+    (rows) => rows[0]!.n >= deliveries,
+    10_000,
+  )
 
 it('disables an endpoint failing for longer than WEBHOOK_DISABLE_AFTER without a success', async () => {
   receiver.answer((request) => (request.path === '/failing' ? { status: 503 } : { status: 200 }))

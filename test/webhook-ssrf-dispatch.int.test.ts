@@ -10,6 +10,7 @@ import { createLogger } from '../src/observability/logger.ts'
 import { createTestApi, type TestApi } from './support/api.ts'
 import { call, createItem, newOrg, ownerQuery, type Org } from './support/domain.ts'
 import { startReceiver, type WebhookReceiver } from './support/webhook-receiver.ts'
+import { until } from './support/until.ts'
 
 let api: TestApi
 let receiver: WebhookReceiver
@@ -44,15 +45,7 @@ const attemptsOf = (endpointId: string) =>
     [endpointId],
   )
 
-async function firstAttempt(endpointId: string) {
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    const rows = await attemptsOf(endpointId)
-    if (rows.length > 0) return rows[0]!
-    if (Date.now() > deadline) throw new Error('no attempt recorded')
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
+const firstAttempt = async (endpointId: string) => (await until(() => attemptsOf(endpointId), (rows) => rows.length > 0, 10_000))[0]!
 
 describe('at send time', () => {
   it('refuses a name that rebinds to loopback after passing the creation check', async () => {

@@ -8,7 +8,7 @@ import type { ForecastsService } from '../forecasts/index.ts'
 import type { TenantsService } from '../tenants/tenants.service.ts'
 import type { UsageService } from '../usage/index.ts'
 import type { ScheduledJob } from './scheduler.ts'
-import { deleteFinishedDeliveries, RETENTION_BATCH } from './webhook-retention.repository.ts'
+import { deleteFinishedDeliveries, RETENTION_BATCH } from '../webhooks/index.ts'
 
 export interface StandardJobDeps {
   config: Pick<Config, 'WEBHOOK_DELIVERY_RETENTION_DAYS'>

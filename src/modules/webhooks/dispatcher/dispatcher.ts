@@ -110,10 +110,6 @@ export class WebhookDispatcher {
     this.policy = { delaysMs: settings.retryDelaysMs, jitter: settings.jitter ?? 0.1, retryAfterCapMs: settings.retryAfterCapMs ?? 3_600_000 }
   }
 
-  get currentState(): DispatcherState {
-    return this.state
-  }
-
   async start(): Promise<void> {
     if (this.state !== 'stopped') return
     this.state = 'running'
@@ -159,11 +155,6 @@ export class WebhookDispatcher {
       }, LISTEN_RETRY_MS)
       retry.unref()
     }
-  }
-
-  /** Looks at the queue now (tests; the NOTIFY does this in normal operation). */
-  poke(): void {
-    this.wakeup.wake()
   }
 
   async health(): Promise<DispatcherHealth> {

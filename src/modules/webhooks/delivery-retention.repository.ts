@@ -1,6 +1,6 @@
-// Webhook delivery log retention. The SQL lives here, beside the job, until the webhooks module
-// offers it; it touches only finished deliveries (delivered, dlq), and their attempts go with
-// them (webhook_delivery_attempts references deliveries ON DELETE CASCADE).
+// Webhook delivery log retention (run by the scheduler): only finished deliveries (delivered,
+// dlq), and their attempts with them (webhook_delivery_attempts references deliveries ON DELETE
+// CASCADE).
 import type { TenantTx } from '../../db/index.ts'
 
 // Rows per statement: a tenant with a large backlog is cleaned in short transactions, not one
