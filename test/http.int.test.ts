@@ -149,6 +149,19 @@ describe('request pipeline', () => {
     expect(response.headers['x-powered-by']).toBeUndefined()
   })
 
+  it('JSON responses get the API header set; /docs, a document, gets the full set', async () => {
+    const json = await app.inject('/health/live')
+    expect(json.headers).toMatchObject({ 'content-security-policy': "default-src 'none';frame-ancestors 'none'", 'x-frame-options': 'DENY', 'cache-control': 'no-store' })
+    expect(json.headers['referrer-policy']).toBeUndefined()
+    expect(json.headers['x-dns-prefetch-control']).toBeUndefined()
+
+    const docs = await app.inject('/docs/')
+    expect(docs.statusCode).toBe(200)
+    expect(docs.headers['content-security-policy']).toContain("default-src 'self'")
+    expect(docs.headers).toMatchObject({ 'referrer-policy': 'no-referrer', 'x-frame-options': 'SAMEORIGIN' })
+    expect(docs.headers['cache-control']).not.toBe('no-store')
+  })
+
   it('allows CORS only from CORS_ORIGIN', async () => {
     const preflight = (origin: string) =>
       app.inject({ method: 'OPTIONS', url: '/health', headers: { origin, 'access-control-request-method': 'GET' } })

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http'
 import helmet from 'helmet'
 import { expect, it } from 'vitest'
-import { securityHeaders } from './security-headers.ts'
+import { apiSecurityHeaders, securityHeaders } from './security-headers.ts'
 
 it('precomputes exactly the headers helmet sets on a real response', async () => {
   const options = { contentSecurityPolicy: { directives: { defaultSrc: ["'self'"] } } }
@@ -23,5 +23,17 @@ it('the default set protects a JSON API: nosniff, HSTS, no framing, a CSP', () =
     'strict-transport-security': expect.stringContaining('max-age='),
     'x-frame-options': 'SAMEORIGIN',
     'content-security-policy': expect.stringContaining("default-src 'self'"),
+  })
+})
+
+it('JSON responses get the API set: no framing, nothing cached, no document-only headers', () => {
+  const headers = apiSecurityHeaders()
+  expect(headers).toEqual({
+    'content-security-policy': "default-src 'none';frame-ancestors 'none'",
+    'cross-origin-resource-policy': 'same-origin',
+    'strict-transport-security': 'max-age=31536000; includeSubDomains',
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'cache-control': 'no-store',
   })
 })

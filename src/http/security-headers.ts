@@ -1,10 +1,29 @@
 import type { FastifyInstance } from 'fastify'
 import helmet, { type HelmetOptions } from 'helmet'
 
-// The API answers JSON; the CSP matters for /docs, whose UI ships its own static assets.
-const HELMET_OPTIONS: HelmetOptions = {
+// /docs is a document: its UI ships its own static assets, and gets helmet's whole set.
+const DOCUMENT_OPTIONS: HelmetOptions = {
   contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], styleSrc: ["'self'", "'unsafe-inline'"] } },
 }
+
+// Everything else answers JSON, which a browser never renders: the headers that protect an API
+// (OWASP REST Security Cheat Sheet) and none of the document-only ones (referrer, DNS prefetch,
+// opener and agent-cluster policies, legacy IE and Flash headers). Fewer headers are also less
+// to write on every response (docs/decisions.md D49).
+const API_OPTIONS: HelmetOptions = {
+  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  xFrameOptions: { action: 'deny' },
+  crossOriginOpenerPolicy: false,
+  originAgentCluster: false,
+  referrerPolicy: false,
+  xDnsPrefetchControl: false,
+  xDownloadOptions: false,
+  xPermittedCrossDomainPolicies: false,
+  xXssProtection: false,
+}
+
+/** Responses carry tenant data: no shared or browser cache may keep them. */
+const API_CACHE_CONTROL = 'no-store'
 
 /**
  * Helmet's headers, computed once. They are static (no CSP nonces), but @fastify/helmet rebuilds
@@ -12,7 +31,7 @@ const HELMET_OPTIONS: HelmetOptions = {
  * (bench/, docs/decisions.md D10). Running helmet once against a recording response gives the
  * identical header set for the cost of one object spread per request.
  */
-export function securityHeaders(options: HelmetOptions = HELMET_OPTIONS): Record<string, string> {
+export function securityHeaders(options: HelmetOptions = DOCUMENT_OPTIONS): Record<string, string> {
   const headers: Record<string, string> = {}
   const recorder = {
     setHeader: (name: string, value: string | number | readonly string[]) => {
@@ -26,10 +45,20 @@ export function securityHeaders(options: HelmetOptions = HELMET_OPTIONS): Record
   return headers
 }
 
+/** The headers of JSON responses: every route but /docs. */
+export function apiSecurityHeaders(): Record<string, string> {
+  return { ...securityHeaders(API_OPTIONS), 'cache-control': API_CACHE_CONTROL }
+}
+
 export function registerSecurityHeaders(app: FastifyInstance): void {
-  const headers = securityHeaders()
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers)
+  const documentHeaders = securityHeaders()
+  const apiHeaders = apiSecurityHeaders()
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(isDocument(request.url) ? documentHeaders : apiHeaders)
     done()
   })
+}
+
+function isDocument(url: string): boolean {
+  return url.startsWith('/docs') && (url.length === 5 || url[5] === '/' || url[5] === '?')
 }

@@ -1,6 +1,7 @@
 import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { actorFields } from './actor-fields.ts'
+import type { Logger } from './logger.ts'
 import { activeTenants, httpRequestDurationSeconds, tenantRequests } from './metrics.ts'
 
 /** The route label of requests that matched no route: a fixed value, never the raw URL. */
@@ -63,6 +64,8 @@ function observeRequest(request: FastifyRequest, reply: FastifyReply, route: str
     tenantRequests().record(tenantId)
     activeTenants.record(tenantId)
   }
+  // At LOG_LEVEL=warn and above, a success writes no line: skip building it.
+  if (status < 500 && !(request.log as Logger).isLevelEnabled('info')) return
   const fields = {
     tenant_id: tenantId,
     actor: actorFields(request.actor),

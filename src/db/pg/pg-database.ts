@@ -52,7 +52,7 @@ export class PgDatabase implements Database {
 
   async tenantStatement<Row>(tenantId: string, text: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
     assertTenantId(tenantId)
-    const client = await this.checkout(this.appPool)
+    const client = await this.appPool.connect()
     const started = performance.now()
     try {
       // No BEGIN: the context statement and the query share the implicit transaction that
@@ -73,7 +73,7 @@ export class PgDatabase implements Database {
   }
 
   async withOwnerSession<T>(fn: (session: OwnerSession) => Promise<T>): Promise<T> {
-    const client = await this.checkout(this.ownerPool)
+    const client = await this.ownerPool.connect()
     let broken: Error | undefined
     const session: OwnerSession = {
       query: async <Row>(text: string, params: readonly unknown[] = []) => toResult<Row>(await client.query(text, params as unknown[])),
@@ -130,7 +130,7 @@ export class PgDatabase implements Database {
   }
 
   private async transaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.checkout(this.appPool)
+    const client = await this.appPool.connect()
     let begun = false
     let finished = false
     const tx: Queryable = {
@@ -143,7 +143,7 @@ export class PgDatabase implements Database {
             // BEGIN, the context and the first statement travel together: one round trip.
             return toResult<Row>(await runPipeline(client, [BEGIN, this.contextStep(tenantId), step(text, params)]))
           }
-          return toResult<Row>(await client.query({ name: statementName(text), text, values: params as unknown[] }))
+          return toResult<Row>(await runPipeline(client, [step(text, params)]))
         } finally {
           observeQuery(text, started)
         }
@@ -176,23 +176,12 @@ export class PgDatabase implements Database {
 
   private createPool(connectionString: string, max: number): pg.Pool {
     const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000 })
-    // An idle connection dropped by the server (restart, failover) must not crash the process.
-    pool.on('error', (error) => this.onPoolError(error))
+    // A connection dropped by the server (restart, failover), idle or checked out, must not crash
+    // the process: each client reports its errors for its whole life (one listener, attached
+    // once, rather than one per checkout); the pool's own 'error' event repeats the idle ones.
+    pool.on('connect', (client) => client.on('error', (error) => this.onPoolError(error)))
+    pool.on('error', () => undefined)
     return pool
-  }
-
-  /** Checks out a client with an error listener, so a connection lost mid-checkout is reported, not thrown. */
-  private async checkout(pool: pg.Pool): Promise<PoolClient> {
-    const client = await pool.connect()
-    const onError = (error: Error) => this.onPoolError(error)
-    client.on('error', onError)
-    const release = client.release.bind(client)
-    client.release = (destroy?: Error | boolean) => {
-      client.off('error', onError)
-      client.release = release
-      release(destroy)
-    }
-    return client
   }
 }
 

@@ -1,20 +1,25 @@
-// A pg query that sends several prepared statements followed by ONE Sync, so they cost one
-// network round trip. In the extended protocol everything before a Sync runs in one implicit
-// transaction (or inside the BEGIN that opens the pipeline), which is what lets the tenant
-// context statement travel with the query instead of in front of it (DESIGN §16).
+// Several prepared statements followed by ONE Sync, so they cost one network round trip. In the
+// extended protocol everything before a Sync runs in one implicit transaction (or inside the
+// BEGIN that opens the pipeline), which is what lets the tenant context statement travel with
+// the query instead of in front of it (DESIGN §16).
 //
-// pg's own Query already accumulates several results (it is used for multi-statement simple
-// queries); this subclass only changes what `submit` writes. pg tracks parsed statement names
-// only for its own single-statement queries, so we record ours from the parseComplete messages.
+// This is a pg "submittable" (the extension point pg-cursor and pg-query-stream use): pg's
+// Client hands it the connection to write to and calls its handle* methods with the backend's
+// messages. It is lean on purpose, because every request runs one (docs/decisions.md D1, D48):
+//   - a statement is parsed once per connection, and described once: its columns are kept with
+//     the connection, so later executions send Bind/Execute only and the backend sends no
+//     RowDescription back;
+//   - only the last statement's rows are turned into objects (the context statement's are not
+//     needed), with the type parsers and the row shape worked out once per statement.
 import { createRequire } from 'node:module'
+import pg from 'pg'
 
-const require = createRequire(import.meta.url)
-// pg's typings do not declare the Query class; lib/* is part of pg's public exports map.
-const Query = require('pg/lib/query.js') as new (config: { text: string }) => PgQuery
-const utils = require('pg/lib/utils.js') as { prepareValue: (value: unknown) => unknown }
+// pg's value serialisation (dates, buffers, arrays, JSON) as its own queries use it. pg's
+// typings do not declare lib/utils.js; it is part of pg's public exports map.
+const utils = createRequire(import.meta.url)('pg/lib/utils.js') as { prepareValue: (value: unknown) => unknown }
 
 export interface Step {
-  /** Prepared statement name; undefined = unnamed (parsed every time). */
+  /** Prepared statement name; undefined = unnamed (parsed and described every time). */
   name: string | undefined
   text: string
   values: readonly unknown[]
@@ -25,12 +30,21 @@ export interface PgResult {
   rowCount: number | null
 }
 
-interface PgQuery {
-  callback?: (error: Error | null, results?: PgResult | PgResult[]) => void
-  handleError(error: Error, connection: Connection): void
-  handleReadyForQuery(connection: Connection): void
+interface FieldDescription {
+  name: string
+  dataTypeID: number
+  format?: string
 }
 
+/** What one statement returns, worked out from its RowDescription once per connection. */
+interface Shape {
+  names: string[]
+  parsers: ((value: string) => unknown)[]
+  /** The row object with every column null: copied per row so rows share one hidden class. */
+  template: Record<string, unknown>
+}
+
+/** The subset of pg's Connection a submittable writes to (pg/lib/connection.js). */
 interface Connection {
   parsedStatements: Record<string, string>
   submittedNamedStatements?: Record<string, string>
@@ -44,10 +58,78 @@ interface Connection {
   off(event: 'parseComplete', listener: () => void): void
 }
 
-class PipelinedQuery extends Query {
-  private awaitingParse: Step[] = []
+// Statement shapes per connection (a prepared statement's columns are fixed once it is parsed on
+// that connection; another connection may have parsed it before a migration changed them).
+const shapesByConnection = new WeakMap<Connection, Map<string, Shape>>()
+
+const NO_ROWS: unknown[] = []
+/** A statement that returns no rows (its Describe answered NoData). */
+const NO_COLUMNS: Shape = { names: [], parsers: [], template: {} }
+
+class PipelinedQuery {
+  /** Read by pg's query-timeout handling and by bench/webhooks/process-probe.ts (the statement kind). */
+  readonly text: string
+  callback: (error: Error | null, result?: PgResult) => void = () => undefined
   private connection: Connection | undefined
-  private readonly onParseComplete = () => {
+  private shapes: Map<string, Shape> | undefined
+  /** Steps whose Parse was sent and not yet confirmed, in order. */
+  private awaitingParse: Step[] = []
+  /** The step whose messages are arriving: advanced by each CommandComplete. */
+  private current = 0
+  /** The shape a RowDescription gave the current step (unnamed or not yet described). */
+  private described: Shape | undefined
+  /** Steps (by index) sent with a Describe. */
+  private describing: boolean[] = []
+  private rows: unknown[] = NO_ROWS
+  private rowCount: number | null = null
+  private failed: Error | undefined
+  private listening = false
+  private readonly onParseComplete = () => this.confirmParse()
+
+  constructor(private readonly steps: readonly Step[]) {
+    this.text = steps[steps.length - 1]!.text
+  }
+
+  submit(connection: Connection): null {
+    this.connection = connection
+    let shapes = shapesByConnection.get(connection)
+    if (!shapes) shapesByConnection.set(connection, (shapes = new Map()))
+    this.shapes = shapes
+    connection.stream.cork?.()
+    try {
+      for (const step of this.steps) this.describing.push(this.writeStep(connection, step, shapes))
+      connection.sync()
+    } finally {
+      connection.stream.uncork?.()
+    }
+    // Only a first use of a statement on this connection has a Parse to confirm.
+    if (this.awaitingParse.length > 0) {
+      this.listening = true
+      connection.on('parseComplete', this.onParseComplete)
+    }
+    return null
+  }
+
+  /** Writes one step's messages; true when they include a Describe. */
+  private writeStep(connection: Connection, step: Step, shapes: Map<string, Shape>): boolean {
+    const name = step.name
+    const known = name !== undefined && (name in connection.parsedStatements || name in (connection.submittedNamedStatements ?? {}))
+    if (!known) {
+      connection.parse({ text: step.text, name })
+      this.awaitingParse.push(step)
+      if (name !== undefined) {
+        connection.submittedNamedStatements ??= {}
+        connection.submittedNamedStatements[name] = step.text
+      }
+    }
+    connection.bind({ statement: name, values: step.values, valueMapper: utils.prepareValue })
+    const describe = name === undefined || !shapes.has(name)
+    if (describe) connection.describe({ type: 'P', name: '' })
+    connection.execute({ portal: '' })
+    return describe
+  }
+
+  private confirmParse(): void {
     const step = this.awaitingParse.shift()
     if (step?.name && this.connection) {
       this.connection.parsedStatements[step.name] = step.text
@@ -55,64 +137,102 @@ class PipelinedQuery extends Query {
     }
   }
 
-  constructor(private readonly steps: readonly Step[]) {
-    super({ text: steps[steps.length - 1]!.text })
+  handleRowDescription(message: { fields: FieldDescription[] }): void {
+    const shape = shapeOf(message.fields)
+    const name = this.steps[this.current]?.name
+    if (name !== undefined) this.shapes!.set(name, shape)
+    this.described = shape
   }
 
-  submit(connection: Connection): null {
-    this.connection = connection
-    connection.on('parseComplete', this.onParseComplete)
-    connection.stream.cork?.()
+  handleDataRow(message: { fields: (string | null)[] }): void {
+    // Rows of the steps before the last (the context statement, BEGIN) are not needed.
+    if (this.current !== this.steps.length - 1 || this.failed) return
+    const name = this.steps[this.current]!.name
+    const shape = this.described ?? (name === undefined ? undefined : this.shapes!.get(name))
+    if (!shape) {
+      this.failed = new Error('pipelined query: a row arrived before its description')
+      return
+    }
     try {
-      for (const step of this.steps) this.writeStep(connection, step)
-      connection.sync()
-    } finally {
-      connection.stream.uncork?.()
-    }
-    return null
-  }
-
-  private writeStep(connection: Connection, step: Step): void {
-    const known =
-      step.name !== undefined &&
-      (step.name in connection.parsedStatements || step.name in (connection.submittedNamedStatements ?? {}))
-    if (!known) {
-      connection.parse({ text: step.text, name: step.name })
-      this.awaitingParse.push(step)
-      if (step.name) {
-        connection.submittedNamedStatements ??= {}
-        connection.submittedNamedStatements[step.name] = step.text
+      const row = { ...shape.template }
+      const values = message.fields
+      for (let i = 0; i < values.length; i++) {
+        const raw = values[i]
+        if (raw !== null && raw !== undefined) row[shape.names[i]!] = shape.parsers[i]!(raw)
       }
+      if (this.rows === NO_ROWS) this.rows = []
+      this.rows.push(row)
+    } catch (error) {
+      this.failed = error as Error
     }
-    connection.bind({ statement: step.name, values: step.values, valueMapper: utils.prepareValue })
-    connection.describe({ type: 'P', name: '' })
-    connection.execute({ portal: '' })
   }
 
-  override handleError(error: Error, connection: Connection): void {
-    connection.off('parseComplete', this.onParseComplete)
+  handleCommandComplete(message: { text: string }): void {
+    if (this.current === this.steps.length - 1) this.rowCount = rowCountOf(message.text)
+    this.nextStep()
+  }
+
+  handleEmptyQuery(): void {
+    this.nextStep()
+  }
+
+  handlePortalSuspended(): void {
+    // Never asked for: every Execute fetches all rows.
+  }
+
+  handleError(error: Error, connection: Connection): void {
+    this.stopListening(connection)
     // The server skipped everything after the failing message, so statements still awaiting
     // their parseComplete were never created: forget them, or the next use would skip Parse.
     for (const step of this.awaitingParse) if (step.name) delete connection.submittedNamedStatements?.[step.name]
     this.awaitingParse = []
-    super.handleError(error, connection)
+    this.callback(error)
   }
 
-  override handleReadyForQuery(connection: Connection): void {
-    connection.off('parseComplete', this.onParseComplete)
-    super.handleReadyForQuery(connection)
+  handleReadyForQuery(connection: Connection): void {
+    this.stopListening(connection)
+    if (this.failed) return this.callback(this.failed)
+    this.callback(null, { rows: this.rows === NO_ROWS ? [] : this.rows, rowCount: this.rowCount })
   }
+
+  private stopListening(connection: Connection): void {
+    if (!this.listening) return
+    this.listening = false
+    connection.off('parseComplete', this.onParseComplete)
+  }
+
+  private nextStep(): void {
+    // Described, and no RowDescription came (NoData): remember that it returns no columns.
+    const name = this.steps[this.current]?.name
+    if (name !== undefined && this.describing[this.current] && !this.described) this.shapes!.set(name, NO_COLUMNS)
+    this.current += 1
+    this.described = undefined
+  }
+}
+
+function shapeOf(fields: FieldDescription[]): Shape {
+  const template: Record<string, unknown> = {}
+  for (const field of fields) template[field.name] = null
+  return {
+    names: fields.map((field) => field.name),
+    parsers: fields.map((field) => pg.types.getTypeParser(field.dataTypeID, (field.format ?? 'text') as 'text')),
+    template,
+  }
+}
+
+/** "SELECT 1", "UPDATE 3", "INSERT 0 1" → the last number; commands without one → null. */
+function rowCountOf(tag: string): number | null {
+  const space = tag.lastIndexOf(' ')
+  if (space < 0) return null
+  const count = Number(tag.slice(space + 1))
+  return Number.isInteger(count) ? count : null
 }
 
 /** Runs the steps in one round trip and resolves with the last step's result. */
 export function runPipeline(client: { query(query: unknown): unknown }, steps: readonly Step[]): Promise<PgResult> {
   return new Promise((resolve, reject) => {
     const query = new PipelinedQuery(steps)
-    query.callback = (error, results) => {
-      if (error) return reject(error)
-      const list = Array.isArray(results) ? results : [results!]
-      resolve(list[list.length - 1]!)
-    }
+    query.callback = (error, result) => (error ? reject(error) : resolve(result!))
     client.query(query)
   })
 }

@@ -20,7 +20,8 @@ export interface ApiKeyPrincipal {
 
 /** Implemented by the API keys module: a key string → its principal, or undefined (unknown, revoked, expired). */
 export interface ApiKeyVerifier {
-  verify(key: string): Promise<ApiKeyPrincipal | undefined>
+  /** keyDigest: SHA-256 of the key, when the caller has it already. */
+  verify(key: string, keyDigest?: Buffer): Promise<ApiKeyPrincipal | undefined>
 }
 
 export const isOperator = (principal: Principal): boolean =>
@@ -45,17 +46,19 @@ export class Authenticator {
     const match = /^Bearer ([\x21-\x7e]{1,4096})$/i.exec(authorization)
     if (!match) throw new AppError('invalid_token', 'Authorization must be "Bearer <token>"')
     const credential = match[1]!
+    // One digest per request: the super-admin comparison and the key and token caches share it.
+    const credentialDigest = digest(credential)
     // Equal-length digests compared in constant time: no timing hint about the key.
-    if (this.superAdminDigest && timingSafeEqual(digest(credential), this.superAdminDigest)) return { kind: 'super_admin' }
+    if (this.superAdminDigest && timingSafeEqual(credentialDigest, this.superAdminDigest)) return { kind: 'super_admin' }
     if (credential.startsWith('tnt_')) {
-      const key = await this.apiKeys?.verify(credential)
+      const key = await this.apiKeys?.verify(credential, credentialDigest)
       if (!key) throw new AppError('invalid_token', 'API key not recognised, revoked or expired')
       return key
     }
 
     let claims
     try {
-      claims = await this.tokens.verify(credential)
+      claims = await this.tokens.verify(credential, credentialDigest)
     } catch (error) {
       if (error instanceof InvalidTokenError) throw new AppError('invalid_token', error.message)
       throw error

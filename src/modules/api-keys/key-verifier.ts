@@ -45,10 +45,10 @@ export class KeyVerifier {
     })
   }
 
-  async verify(key: string): Promise<ApiKeyPrincipal | undefined> {
+  async verify(key: string, keyDigest?: Buffer): Promise<ApiKeyPrincipal | undefined> {
     const parsed = parseKey(key)
     if (!parsed) return undefined
-    const digest = hashKey(key)
+    const digest = keyDigest ?? hashKey(key)
     // Keyed by the digest of the whole key: a hit means the key hashes to a verified one.
     const cacheKey = `${parsed.tenantId}:${digest.toString('hex')}`
     const cached = this.verified.get(cacheKey)

@@ -57,8 +57,9 @@ export class TokenService {
     return { token, expiresAt }
   }
 
-  async verify(token: string): Promise<TokenClaims> {
-    const cacheKey = createHash('sha256').update(token).digest('base64url')
+  /** tokenDigest: SHA-256 of the token, when the caller has it already (the cache key). */
+  async verify(token: string, tokenDigest?: Buffer): Promise<TokenClaims> {
+    const cacheKey = (tokenDigest ?? createHash('sha256').update(token).digest()).toString('base64url')
     const cached = this.verified.get(cacheKey)
     if (cached && cached.expiresAt.getTime() > Date.now()) return cached
     try {
