@@ -91,3 +91,46 @@ it.runIf(process.env.DATABASE_URL && process.env.DATABASE_URL !== 'memory://')('
     await survivor.close()
   }
 })
+
+// The pipeline parses and describes a statement once per connection; later runs send only
+// Bind/Execute and build rows from the remembered columns. They must be indistinguishable.
+it('a statement run again on the same connection returns the same typed rows', async () => {
+  const sql = `select 42::int as n, 1.50::numeric(10,2) as money, true as yes, null::text as nothing,
+                      '{"a":[1,2]}'::jsonb as doc, array['x','y'] as tags, timestamptz '2026-01-02T03:04:05.678Z' as at, item_code
+                 from inventory_items where tenant_id = $1`
+  const runs = []
+  for (let i = 0; i < 3; i++) runs.push((await db.tenantStatement<Record<string, unknown>>(tenantA, sql, [tenantA])).rows)
+  for (let i = 0; i < 3; i++) runs.push((await db.tenantTransaction(tenantA, async (tx) => (await tx.query<Record<string, unknown>>(sql, [tenantA])).rows)))
+  const expected = { n: 42, money: '1.50', yes: true, nothing: null, doc: { a: [1, 2] }, tags: ['x', 'y'], at: new Date('2026-01-02T03:04:05.678Z'), item_code: 'C-1' }
+  for (const rows of runs) {
+    expect(rows).toEqual([expected])
+    expect(Object.keys(rows[0]!)).toEqual(Object.keys(expected))
+    expect(rows[0]!.at).toBeInstanceOf(Date)
+  }
+})
+
+it('statements without rows report their row count every time, alone and inside a transaction', async () => {
+  const touch = `update inventory_items set name = name where tenant_id = $1 and item_code = $2`
+  for (let i = 0; i < 3; i++) {
+    expect((await db.tenantStatement(tenantA, touch, [tenantA, 'C-1'])).rowCount).toBe(1)
+    expect((await db.tenantStatement(tenantA, touch, [tenantA, 'none'])).rowCount).toBe(0)
+    const inside = await db.tenantTransaction(tenantA, async (tx) => {
+      await tx.query('select 1')
+      return (await tx.query(touch, [tenantA, 'C-1'])).rowCount
+    })
+    expect(inside).toBe(1)
+  }
+})
+
+it('first uses of many statements on one connection leave no listeners behind', async () => {
+  const warnings: Error[] = []
+  const onWarning = (warning: Error) => warnings.push(warning)
+  process.on('warning', onWarning)
+  try {
+    for (let i = 0; i < 25; i++) await db.tenantStatement(tenantA, `select ${i} as fresh_statement_${i}`)
+    await new Promise((resolve) => setImmediate(resolve))
+  } finally {
+    process.off('warning', onWarning)
+  }
+  expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual([])
+})
