@@ -1,7 +1,7 @@
 import pg from 'pg'
 import type { Database, OwnerSession, PoolStats, Queryable, QueryResult } from '../database.ts'
 import { assertTenantId, contextStatement, NO_TENANT } from '../context-statement.ts'
-import { runPipeline, type Step } from './pipelined-query.ts'
+import { runPipeline, submitPipeline, type Step } from './pipelined-query.ts'
 import { statementName } from './statement-names.ts'
 import { withTimeout } from '../../lib/with-timeout.ts'
 import { observeQuery } from '../../observability/db-metrics.ts'
@@ -50,22 +50,25 @@ export class PgDatabase implements Database {
     return this.transaction(tenantId, fn)
   }
 
-  async tenantStatement<Row>(tenantId: string, text: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
+  // Callbacks, not awaits, inside: this is every read's path, and each promise of a request costs
+  // its share of the AsyncLocalStorage hooks (one promise here instead of three).
+  tenantStatement<Row>(tenantId: string, text: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
     assertTenantId(tenantId)
-    const client = await this.appPool.connect()
-    const started = performance.now()
-    try {
-      // No BEGIN: the context statement and the query share the implicit transaction that
-      // lasts until Sync, so the transaction-local settings end with it.
-      const result = await runPipeline(client, [this.contextStep(tenantId), step(text, params)])
-      observeQuery(text, started)
-      client.release()
-      return toResult<Row>(result)
-    } catch (error) {
-      observeQuery(text, started)
-      client.release(isConnectionError(error) ? (error as Error) : undefined)
-      throw error
-    }
+    // No BEGIN: the context statement and the query share the implicit transaction that lasts
+    // until Sync, so the transaction-local settings end with it.
+    const steps = [this.contextStep(tenantId), step(text, params)]
+    return new Promise((resolve, reject) => {
+      this.appPool.connect((connectError, client, release) => {
+        if (connectError || !client) return reject(connectError)
+        const started = performance.now()
+        submitPipeline(client, steps, (error, result) => {
+          observeQuery(text, started)
+          release(error && isConnectionError(error) ? error : undefined)
+          if (error) reject(error)
+          else resolve(toResult<Row>(result!))
+        })
+      })
+    })
   }
 
   systemTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {

@@ -228,11 +228,16 @@ function rowCountOf(tag: string): number | null {
   return Number.isInteger(count) ? count : null
 }
 
-/** Runs the steps in one round trip and resolves with the last step's result. */
+type PipelineCallback = (error: Error | null, result?: PgResult) => void
+
+/** Runs the steps in one round trip and calls back with the last step's result. */
+export function submitPipeline(client: { query(query: unknown): unknown }, steps: readonly Step[], callback: PipelineCallback): void {
+  const query = new PipelinedQuery(steps)
+  query.callback = callback
+  client.query(query)
+}
+
+/** submitPipeline as a promise. */
 export function runPipeline(client: { query(query: unknown): unknown }, steps: readonly Step[]): Promise<PgResult> {
-  return new Promise((resolve, reject) => {
-    const query = new PipelinedQuery(steps)
-    query.callback = (error, result) => (error ? reject(error) : resolve(result!))
-    client.query(query)
-  })
+  return new Promise((resolve, reject) => submitPipeline(client, steps, (error, result) => (error ? reject(error) : resolve(result!))))
 }

@@ -97,7 +97,7 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
     }
 
     if (principal.kind === 'user') {
-      const membership = await directory.membership(tenant.id, principal.user.id)
+      const membership = directory.peekMembership(tenant.id, principal.user.id) ?? (await directory.membership(tenant.id, principal.user.id))
       if (membership) request.membership = membership
       if (!membership || membership.status === 'invited') {
         // Operators may act inside any tenant (DESIGN §6.6); everyone else sees one answer.

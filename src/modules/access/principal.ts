@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { AppError } from '../../errors/index.ts'
-import { InvalidTokenError, type TokenService } from '../auth/tokens.ts'
+import { InvalidTokenError, type TokenClaims, type TokenService } from '../auth/tokens.ts'
 import type { TenantDirectory, UserRecord } from './tenant-directory.ts'
 
 /** Who is calling, from the Authorization header alone (tenant resolution comes after). */
@@ -56,16 +56,20 @@ export class Authenticator {
       return key
     }
 
-    let claims
+    // Cache hits are taken without an await: this runs on every request (see tenant-directory.ts).
+    const claims = this.tokens.peek(credentialDigest) ?? (await this.verifyToken(credential, credentialDigest))
+    const user = this.directory.peekUser(claims.userId) ?? (await this.directory.user(claims.userId))
+    if (!user) throw new AppError('invalid_token', 'token invalid')
+    if (user.status !== 'active') throw new AppError('account_disabled', 'this account is disabled')
+    return { kind: 'user', user, tokenTenantId: claims.tenantId }
+  }
+
+  private async verifyToken(token: string, tokenDigest: Buffer): Promise<TokenClaims> {
     try {
-      claims = await this.tokens.verify(credential, credentialDigest)
+      return await this.tokens.verify(token, tokenDigest)
     } catch (error) {
       if (error instanceof InvalidTokenError) throw new AppError('invalid_token', error.message)
       throw error
     }
-    const user = await this.directory.user(claims.userId)
-    if (!user) throw new AppError('invalid_token', 'token invalid')
-    if (user.status !== 'active') throw new AppError('account_disabled', 'this account is disabled')
-    return { kind: 'user', user, tokenTenantId: claims.tenantId }
   }
 }

@@ -67,6 +67,21 @@ export class TenantDirectory {
     return tenant
   }
 
+  // peek*: the cached answer, without waiting (undefined when not cached). The request path
+  // takes a hit synchronously and awaits the loader only on a miss: every await of a request
+  // costs its share of the AsyncLocalStorage promise hooks.
+  peekTenant(id: string): TenantRecord | undefined {
+    return this.tenants.get(id)
+  }
+
+  peekUser(userId: string): UserRecord | undefined {
+    return this.users.get(userId) ?? undefined
+  }
+
+  peekMembership(tenantId: string, userId: string): MembershipRecord | undefined {
+    return this.memberships.get(`${tenantId}:${userId}`) ?? undefined
+  }
+
   async tenantById(id: string): Promise<TenantRecord | undefined> {
     if (!UUID.test(id)) return undefined
     return this.tenants.get(id) ?? this.loadTenant('id = $1', id)

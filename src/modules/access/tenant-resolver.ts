@@ -20,6 +20,8 @@ export interface ResolutionPolicy {
 export interface TenantLookup {
   findTenant(ref: string): Promise<TenantRecord | undefined>
   tenantById(id: string): Promise<TenantRecord | undefined>
+  /** The cached tenant, without waiting (undefined when not cached). */
+  peekTenant?(id: string): TenantRecord | undefined
 }
 
 const denied = () => new AppError('tenant_access_denied', 'the tenant does not exist or you have no access to it')
@@ -31,7 +33,7 @@ export async function resolveTenant(
   policy: ResolutionPolicy,
 ): Promise<TenantRecord> {
   if (credentialTenantId) {
-    const bound = await lookup.tenantById(credentialTenantId)
+    const bound = lookup.peekTenant?.(credentialTenantId) ?? (await lookup.tenantById(credentialTenantId))
     if (!bound) throw denied()
     // Compared against the bound tenant's own id and slug, without looking the selector up, so
     // the answer does not reveal whether the other tenant exists.

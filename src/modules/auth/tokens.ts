@@ -57,11 +57,18 @@ export class TokenService {
     return { token, expiresAt }
   }
 
+  /** The claims of a token verified before and not expired, without waiting; undefined otherwise. */
+  peek(tokenDigest: Buffer): TokenClaims | undefined {
+    const cached = this.verified.get(tokenDigest.toString('base64url'))
+    return cached && cached.expiresAt.getTime() > Date.now() ? cached : undefined
+  }
+
   /** tokenDigest: SHA-256 of the token, when the caller has it already (the cache key). */
   async verify(token: string, tokenDigest?: Buffer): Promise<TokenClaims> {
-    const cacheKey = (tokenDigest ?? createHash('sha256').update(token).digest()).toString('base64url')
-    const cached = this.verified.get(cacheKey)
-    if (cached && cached.expiresAt.getTime() > Date.now()) return cached
+    const digest = tokenDigest ?? createHash('sha256').update(token).digest()
+    const cached = this.peek(digest)
+    if (cached) return cached
+    const cacheKey = digest.toString('base64url')
     try {
       const { payload } = await jwtVerify(token, (await this.keys).verify, {
         algorithms: [this.algorithm],
