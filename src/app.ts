@@ -11,6 +11,7 @@ import httpObserver, { observeUnroutedRequest, RequestLogController } from './ob
 import { metricsRoutes } from './observability/metrics.routes.ts'
 import type { Logger } from './observability/logger.ts'
 import { createLogger } from './observability/logger.ts'
+import { lazyRequestLogger } from './observability/request-logger.ts'
 import { version } from './version.ts'
 import type { Redis } from 'ioredis'
 import access from './modules/access/access.plugin.ts'
@@ -52,6 +53,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     genReqId: generateRequestId,
+    // request.log becomes a pino child only when the request writes a line (request-logger.ts).
+    childLoggerFactory: lazyRequestLogger,
     logController: new RequestLogController({ requestIdLogLabel: 'request_id' }),
     bodyLimit: config.BODY_LIMIT_BYTES,
     // X-Forwarded-For decides request.ip (login throttling, audit): only trust proxies on

@@ -38,21 +38,31 @@ export async function withTenant<T>(db: Database, tenantOrFn: string | TenantWor
  * inside fn is a programming error and throws.
  */
 export async function withTenantStatement<T>(db: Database, fn: TenantWork<T>): Promise<T> {
-  const [tenantId] = resolveArgs(fn, undefined)
-  let used = false
-  const committed: ((db: Database) => void)[] = []
-  const tx: TenantTx = {
-    tenantId,
-    query<Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-      if (used) throw new Error('withTenantStatement runs one statement; use withTenant for more')
-      used = true
-      return db.tenantStatement<Row>(tenantId, text, params)
-    },
-    afterCommit: (callback) => committed.push(callback),
-  }
+  const tx = new StatementTx(db, currentTenantId())
   const value = await fn(tx)
-  runAfterCommit(db, committed)
+  if (tx.committed) runAfterCommit(db, tx.committed)
   return value
+}
+
+/** The TenantTx of withTenantStatement: a class, because every read builds one. */
+class StatementTx implements TenantTx {
+  committed: ((db: Database) => void)[] | undefined
+  private used = false
+
+  constructor(
+    private readonly db: Database,
+    readonly tenantId: string,
+  ) {}
+
+  query<Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+    if (this.used) throw new Error('withTenantStatement runs one statement; use withTenant for more')
+    this.used = true
+    return this.db.tenantStatement<Row>(this.tenantId, text, params)
+  }
+
+  afterCommit(fn: (db: Database) => void): void {
+    ;(this.committed ??= []).push(fn)
+  }
 }
 
 export interface ForEachTenantResult {

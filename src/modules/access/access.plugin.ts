@@ -85,15 +85,11 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
     const principal = request.principal
     const credentialTenantId = principal.kind === 'user' ? principal.tokenTenantId : principal.kind === 'api_key' ? principal.tenantId : undefined
     const tenant = await resolveTenant(credentialTenantId, selectorsOf(request, selectorOptions), directory, resolution)
-    const deny = async () => {
-      await options.onDenied?.(request, tenant, permission)
-      return new AppError('permission_denied', `this needs the ${permission} permission`, { permission })
-    }
 
     if (principal.kind === 'api_key') {
       if (tenant.status === 'suspended') throw new AppError('tenant_suspended', 'this tenant is suspended')
       if (tenant.status !== 'active') throw new AppError('tenant_access_denied', 'the tenant does not exist or you have no access to it')
-      if (!principal.permissions.has(permission)) throw await deny()
+      if (!principal.permissions.has(permission)) throw await deny(request, tenant, permission)
     }
 
     if (principal.kind === 'user') {
@@ -106,12 +102,18 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
         if (tenant.status === 'suspended') throw new AppError('tenant_suspended', 'this tenant is suspended')
         if (tenant.status !== 'active') throw new AppError('tenant_access_denied', 'the tenant does not exist or you have no access to it')
         if (membership.status === 'suspended') throw new AppError('membership_suspended', 'your membership of this tenant is suspended')
-        if (!membership.permissions.has(permission)) throw await deny()
+        if (!membership.permissions.has(permission)) throw await deny(request, tenant, permission)
       }
     }
     request.tenant = tenant
     request.tenantId = tenant.id
     request.actor = actorOf(principal, request.membership?.status === 'active')
+  }
+
+  /** The 403 of a missing permission, after the denial is recorded. */
+  async function deny(request: FastifyRequest, tenant: TenantRecord, permission: Permission): Promise<AppError> {
+    await options.onDenied?.(request, tenant, permission)
+    return new AppError('permission_denied', `this needs the ${permission} permission`, { permission })
   }
 }
 
