@@ -70,7 +70,7 @@ async function measureVariant(run: Run, variant: Variant): Promise<RoundFigures>
   const server = await startServer(variant.server, {
     env: serverEnv(run, variant, target),
     // One directory per server: the main thread and tsx's loader thread each write a profile.
-    nodeArgs: profile ? ['--cpu-prof', '--cpu-prof-dir', join(run.profileDir, `${variant.name}-${Date.now()}`)] : (process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []),
+    nodeArgs: [...run.settings.nodeArgs, ...(profile ? ['--cpu-prof', '--cpu-prof-dir', join(run.profileDir, `${variant.name}-${Date.now()}`)] : [])],
     stdout: variant.logLevel === 'info' ? 'ignore' : 'inherit',
   })
   try {

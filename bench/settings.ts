@@ -21,6 +21,8 @@ export interface BenchSettings {
   reseed: boolean
   /** Write a CPU profile of each server named here (BENCH_PROFILE, comma-separated variant names). */
   profile: string[]
+  /** Extra node options for every server (BENCH_NODE_ARGS, space-separated), e.g. --perf-prof for `perf`. */
+  nodeArgs: string[]
 }
 
 export const BENCH_DATABASE = 'tenantry_bench'
@@ -50,6 +52,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
     fillerItems: positiveInteger(env, 'BENCH_TENANT_ITEMS', 20),
     reseed: env.BENCH_RESEED === '1' || env.BENCH_RESEED === 'true',
     profile: list(env.BENCH_PROFILE),
+    nodeArgs: (env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
   }
 }
 
