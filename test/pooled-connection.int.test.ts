@@ -134,3 +134,26 @@ it('first uses of many statements on one connection leave no listeners behind', 
   }
   expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual([])
 })
+
+it('a value that cannot be sent fails its statement and leaves the connection usable', async () => {
+  const circular: Record<string, unknown> = {}
+  circular.self = circular
+  await expect(db.tenantStatement(tenantA, 'select $1::jsonb as doc', [circular])).rejects.toThrow()
+  const unserialisable = { toJSON: () => { throw new Error('cannot be serialised') } }
+  await expect(db.tenantStatement(tenantA, 'select $1::jsonb as doc', [unserialisable])).rejects.toThrow()
+  await expect(
+    db.tenantTransaction(tenantA, async (tx) => {
+      await tx.query('select 1')
+      await tx.query('select $1::jsonb as doc', [circular])
+    }),
+  ).rejects.toThrow()
+  // One connection in the pool: a stuck one would hang these.
+  expect((await db.tenantStatement<{ n: number }>(tenantA, 'select count(*)::int as n from inventory_items')).rows[0]!.n).toBe(1)
+  expect((await sessionState(db)).rows[0]!.tenant ?? '').toBe('')
+})
+
+it.runIf(process.env.DATABASE_URL && process.env.DATABASE_URL !== 'memory://')('COPY is refused in tenant statements, and the connection stays usable', async () => {
+  await expect(db.tenantStatement(tenantA, 'copy (select 1) to stdout')).rejects.toThrow(/COPY is not supported/)
+  await expect(db.tenantTransaction(tenantA, (tx) => tx.query('copy inventory_items (item_code, name) from stdin'))).rejects.toThrow()
+  expect((await db.tenantStatement<{ n: number }>(tenantA, 'select count(*)::int as n from inventory_items')).rows[0]!.n).toBe(1)
+})

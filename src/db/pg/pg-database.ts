@@ -61,12 +61,19 @@ export class PgDatabase implements Database {
       this.appPool.connect((connectError, client, release) => {
         if (connectError || !client) return reject(connectError)
         const started = performance.now()
-        submitPipeline(client, steps, (error, result) => {
-          observeQuery(text, started)
-          release(error && isConnectionError(error) ? error : undefined)
-          if (error) reject(error)
-          else resolve(toResult<Row>(result!))
-        })
+        // This runs inside pg-pool and pg callbacks: nothing may throw out of it, and the promise
+        // settles before the client goes back (release can hand it to the next waiter at once).
+        try {
+          submitPipeline(client, steps, (error, result) => {
+            if (error) reject(error)
+            else resolve(toResult<Row>(result!))
+            release(error && isConnectionError(error) ? error : undefined)
+            observeQuery(text, started)
+          })
+        } catch (error) {
+          reject(error)
+          release(error as Error)
+        }
       })
     })
   }

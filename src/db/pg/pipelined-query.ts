@@ -50,10 +50,11 @@ interface Connection {
   submittedNamedStatements?: Record<string, string>
   stream: { cork?: () => void; uncork?: () => void }
   parse(message: { text: string; name?: string }): void
-  bind(message: { statement?: string; portal?: string; values: readonly unknown[]; valueMapper: unknown }): void
+  bind(message: { statement?: string; portal?: string; values: readonly unknown[] }): void
   describe(message: { type: 'P'; name: string }): void
   execute(message: { portal: string; rows?: number }): void
   sync(): void
+  sendCopyFail(message: string): void
   on(event: 'parseComplete', listener: () => void): void
   off(event: 'parseComplete', listener: () => void): void
 }
@@ -90,16 +91,36 @@ class PipelinedQuery {
     this.text = steps[steps.length - 1]!.text
   }
 
-  submit(connection: Connection): null {
+  /**
+   * Writes the pipeline. An Error returned (not thrown) is pg's way to refuse a query before any
+   * byte is sent: pg then calls handleError and moves on. So everything that can fail —
+   * serialising the values (JSON.stringify of a circular object or a BigInt throws), a statement
+   * name already used for another text — is done before the first message is written.
+   */
+  submit(connection: Connection): Error | null {
     this.connection = connection
     let shapes = shapesByConnection.get(connection)
     if (!shapes) shapesByConnection.set(connection, (shapes = new Map()))
     this.shapes = shapes
+    let values: unknown[][]
+    try {
+      values = this.steps.map((step) => step.values.map((value) => utils.prepareValue(value)))
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error))
+    }
+    for (const step of this.steps) {
+      const previous = step.name === undefined ? undefined : (connection.parsedStatements[step.name] ?? connection.submittedNamedStatements?.[step.name])
+      if (previous !== undefined && previous !== step.text) return new Error(`prepared statement ${step.name} was used for a different statement`)
+    }
     connection.stream.cork?.()
     try {
-      for (const step of this.steps) this.describing.push(this.writeStep(connection, step, shapes))
-      connection.sync()
+      this.steps.forEach((step, index) => this.describing.push(this.writeStep(connection, step, values[index]!, shapes)))
+    } catch (error) {
+      // Unreachable with the checks above, but never leave the server without its Sync: it
+      // answers what was sent, and the query fails with this error once it is ready.
+      this.failed = error as Error
     } finally {
+      connection.sync()
       connection.stream.uncork?.()
     }
     // Only a first use of a statement on this connection has a Parse to confirm.
@@ -111,7 +132,7 @@ class PipelinedQuery {
   }
 
   /** Writes one step's messages; true when they include a Describe. */
-  private writeStep(connection: Connection, step: Step, shapes: Map<string, Shape>): boolean {
+  private writeStep(connection: Connection, step: Step, values: unknown[], shapes: Map<string, Shape>): boolean {
     const name = step.name
     const known = name !== undefined && (name in connection.parsedStatements || name in (connection.submittedNamedStatements ?? {}))
     if (!known) {
@@ -122,7 +143,7 @@ class PipelinedQuery {
         connection.submittedNamedStatements[name] = step.text
       }
     }
-    connection.bind({ statement: name, values: step.values, valueMapper: utils.prepareValue })
+    connection.bind({ statement: name, values })
     const describe = name === undefined || !shapes.has(name)
     if (describe) connection.describe({ type: 'P', name: '' })
     connection.execute({ portal: '' })
@@ -178,6 +199,16 @@ class PipelinedQuery {
 
   handlePortalSuspended(): void {
     // Never asked for: every Execute fetches all rows.
+  }
+
+  // COPY has no place in a tenant statement: refuse it, and the server ends the statement.
+  handleCopyInResponse(connection: Connection): void {
+    this.failed ??= new Error('COPY is not supported through the tenant database API')
+    connection.sendCopyFail('COPY is not supported here')
+  }
+
+  handleCopyData(): void {
+    this.failed ??= new Error('COPY is not supported through the tenant database API')
   }
 
   handleError(error: Error, connection: Connection): void {
