@@ -2,6 +2,9 @@
 // the functions with the most self time, and self time by package or source folder, as shares
 // of the non-idle samples. Usage: npx tsx bench/profile-summary.ts <file.cpuprofile> [top] [skip s]
 // (skip: leave out the first seconds, e.g. the server's start-up and module compilation).
+// CAUTION: V8 samples wall time, so time the server spends preempted (often right after a
+// writev woke another process) counts as its own; bench/README.md shows how to sample CPU time
+// with perf instead.
 import { readFileSync } from 'node:fs'
 
 interface ProfileNode {
