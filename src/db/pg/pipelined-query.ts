@@ -63,7 +63,6 @@ interface Connection {
 // that connection; another connection may have parsed it before a migration changed them).
 const shapesByConnection = new WeakMap<Connection, Map<string, Shape>>()
 
-const NO_ROWS: unknown[] = []
 /** A statement that returns no rows (its Describe answered NoData). */
 const NO_COLUMNS: Shape = { names: [], parsers: [], template: {} }
 
@@ -81,7 +80,7 @@ class PipelinedQuery {
   private described: Shape | undefined
   /** Steps (by index) sent with a Describe. */
   private describing: boolean[] = []
-  private rows: unknown[] = NO_ROWS
+  private readonly rows: unknown[] = []
   private rowCount: number | null = null
   private failed: Error | undefined
   private listening = false
@@ -181,7 +180,6 @@ class PipelinedQuery {
         const raw = values[i]
         if (raw !== null && raw !== undefined) row[shape.names[i]!] = shape.parsers[i]!(raw)
       }
-      if (this.rows === NO_ROWS) this.rows = []
       this.rows.push(row)
     } catch (error) {
       this.failed = error as Error
@@ -223,7 +221,7 @@ class PipelinedQuery {
   handleReadyForQuery(connection: Connection): void {
     this.stopListening(connection)
     if (this.failed) return this.callback(this.failed)
-    this.callback(null, { rows: this.rows === NO_ROWS ? [] : this.rows, rowCount: this.rowCount })
+    this.callback(null, { rows: this.rows, rowCount: this.rowCount })
   }
 
   private stopListening(connection: Connection): void {
