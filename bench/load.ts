@@ -28,6 +28,8 @@ export interface LoadFigures {
   latencyP50Ms: number
   latencyP99Ms: number
   requests: number
+  /** CPU time of the load generator's process per response, in microseconds. */
+  loadCpuMicrosPerRequest: number
 }
 
 const WORKER = fileURLToPath(new URL('./load-worker.ts', import.meta.url))
@@ -55,6 +57,7 @@ export async function runLoadInProcess(options: LoadOptions): Promise<LoadFigure
   const latencies: number[] = []
   const statuses = new Map<number, number>()
   let sequence = 0
+  const cpuBefore = process.cpuUsage()
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -79,6 +82,7 @@ export async function runLoadInProcess(options: LoadOptions): Promise<LoadFigure
       if (status === options.expectStatus) latencies.push(ms)
     })
   })
+  const cpu = process.cpuUsage(cpuBefore)
   let unexpected = 0
   for (const [status, count] of statuses) if (status !== options.expectStatus) unexpected += count
   if (result.errors > 0 || result.timeouts > 0 || result.non2xx > 0 || unexpected > 0 || result.requests.total === 0) {
@@ -93,6 +97,7 @@ export async function runLoadInProcess(options: LoadOptions): Promise<LoadFigure
     latencyP50Ms: percentile(sorted, 50),
     latencyP99Ms: percentile(sorted, 99),
     requests: result.requests.total,
+    loadCpuMicrosPerRequest: (cpu.user + cpu.system) / result.requests.total,
   }
 }
 

@@ -10,6 +10,10 @@ export interface RoundFigures extends LoadFigures {
   rssBytes: number
   /** Server CPU time (user + system) during the measured load per response, in microseconds. */
   cpuMicrosPerRequest: number
+  /** CPU time of every PostgreSQL process during the measured load per response, in microseconds. */
+  postgresCpuMicrosPerRequest: number
+  /** Busy CPU time of the whole machine (server, PostgreSQL, load generator, kernel) per response. */
+  machineCpuMicrosPerRequest: number
 }
 
 export interface Measured {
@@ -29,6 +33,13 @@ export interface Row {
   rss_mb: number
   /** Server CPU time per request: less sensitive than req/s to other load on the machine. */
   cpu_us_per_request: number
+  /**
+   * PostgreSQL's and the whole machine's CPU time per request. On a machine the server shares with
+   * PostgreSQL and the load generator, req/s follows the machine's figure, not the server's alone.
+   */
+  postgres_cpu_us_per_request: number
+  load_cpu_us_per_request: number
+  machine_cpu_us_per_request: number
   connections: number
   rounds_requests_per_sec: number[]
 }
@@ -89,6 +100,9 @@ export function rowsOf(measured: Measured[], connections: number): Row[] {
       ratio: base === undefined ? null : round(own / base, 2),
       rss_mb: round(median(rounds.map((r) => r.rssBytes)) / 2 ** 20, 1),
       cpu_us_per_request: Math.round(median(rounds.map((r) => r.cpuMicrosPerRequest))),
+      postgres_cpu_us_per_request: Math.round(median(rounds.map((r) => r.postgresCpuMicrosPerRequest))),
+      load_cpu_us_per_request: Math.round(median(rounds.map((r) => r.loadCpuMicrosPerRequest))),
+      machine_cpu_us_per_request: Math.round(median(rounds.map((r) => r.machineCpuMicrosPerRequest))),
       connections: variant.connections ?? connections,
       rounds_requests_per_sec: rounds.map((r) => Math.round(r.requestsPerSec)),
     }
@@ -188,7 +202,7 @@ export function meets(figure: Figure): boolean | null {
 
 export function formatVariants(rows: Row[]): string {
   return table(
-    ['variant', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'CPU µs/req', 'RSS MB'],
+    ['variant', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'CPU µs/req', 'PG µs/req', 'load µs/req', 'all µs/req', 'RSS MB'],
     rows.map((row) => [
       row.name,
       String(row.connections),
@@ -197,6 +211,9 @@ export function formatVariants(rows: Row[]): string {
       row.latency_p99_ms.toFixed(2),
       row.ratio === null ? '-' : row.ratio.toFixed(2),
       String(row.cpu_us_per_request),
+      String(row.postgres_cpu_us_per_request),
+      String(row.load_cpu_us_per_request),
+      String(row.machine_cpu_us_per_request),
       row.rss_mb.toFixed(0),
     ]),
   )

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { TokenService } from '../src/modules/auth/tokens.ts'
 import { runLoad, type LoadOptions } from './load.ts'
 import { probe } from './probe.ts'
+import { machineBusySeconds, postgresCpuSeconds } from './process-cpu.ts'
 import { figuresOf, formatFigures, formatVariants, rowsOf, writeResults, type Measured, type RoundFigures } from './report.ts'
 import { buildRequests, type Credentials } from './requests.ts'
 import { appUrlOf, LARGE_DATABASE, PROVISION_DATABASE, readSettings, withDatabase, type BenchSettings } from './settings.ts'
@@ -84,10 +85,16 @@ async function measureVariant(run: Run, variant: Variant): Promise<RoundFigures>
       ...requests(), // fresh unique prefixes for every load
     })
     await runLoad(load(run.settings.warmupSec))
-    const cpuBefore = server.cpuSeconds()
+    const before = { server: server.cpuSeconds(), postgres: postgresCpuSeconds(), machine: machineBusySeconds() }
     const figures = await runLoad(load(run.settings.durationSec))
-    const cpuMicrosPerRequest = ((server.cpuSeconds() - cpuBefore) * 1e6) / figures.requests
-    return { ...figures, rssBytes: server.rss(), cpuMicrosPerRequest }
+    const perRequest = (seconds: number) => (seconds * 1e6) / figures.requests
+    return {
+      ...figures,
+      rssBytes: server.rss(),
+      cpuMicrosPerRequest: perRequest(server.cpuSeconds() - before.server),
+      postgresCpuMicrosPerRequest: perRequest(postgresCpuSeconds() - before.postgres),
+      machineCpuMicrosPerRequest: perRequest(machineBusySeconds() - before.machine),
+    }
   } finally {
     await server.stop()
   }
@@ -163,7 +170,7 @@ async function main(): Promise<void> {
       for (const variant of selected) {
         process.stdout.write(`  ${variant.name.padEnd(24)} `)
         const figures = await measureVariant(run, variant)
-        console.log(`${String(Math.round(figures.requestsPerSec)).padStart(6)} req/s  p99 ${figures.latencyP99Ms.toFixed(2).padStart(6)} ms  RSS ${(figures.rssBytes / 2 ** 20).toFixed(0)} MB  CPU ${figures.cpuMicrosPerRequest.toFixed(0)} µs/req`)
+        console.log(`${String(Math.round(figures.requestsPerSec)).padStart(6)} req/s  p99 ${figures.latencyP99Ms.toFixed(2).padStart(6)} ms  RSS ${(figures.rssBytes / 2 ** 20).toFixed(0)} MB  CPU ${figures.cpuMicrosPerRequest.toFixed(0)} µs/req (PostgreSQL ${figures.postgresCpuMicrosPerRequest.toFixed(0)}, load ${figures.loadCpuMicrosPerRequest.toFixed(0)}, machine ${figures.machineCpuMicrosPerRequest.toFixed(0)})`)
         rounds.get(variant.name)!.push(figures)
       }
     }

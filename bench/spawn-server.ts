@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { processCpuSeconds } from './process-cpu.ts'
 
 export interface RunningServer {
   /** Base URL, e.g. http://127.0.0.1:41234 */
@@ -42,7 +43,7 @@ export function startServer(file: string, options: ServerOptions): Promise<Runni
       const url = readyUrl(message)
       if (url === undefined) return
       cleanup()
-      resolve({ url, rss: () => residentBytes(child.pid), cpuSeconds: () => cpuSeconds(child.pid), stop: () => stopChild(child) })
+      resolve({ url, rss: () => residentBytes(child.pid), cpuSeconds: () => processCpuSeconds(child.pid), stop: () => stopChild(child) })
     }
     const onExit = (code: number | null, signal: string | null) => fail(new Error(`${file} exited (${signal ?? code}) before it was ready`))
     const onError = (error: Error) => fail(error)
@@ -80,21 +81,6 @@ function residentBytes(pid: number | undefined): number {
   try {
     const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
     return match ? Number(match[1]) * 1024 : 0
-  } catch {
-    return 0
-  }
-}
-
-// Linux reports process CPU time in clock ticks of 1/100 s (USER_HZ, `getconf CLK_TCK`).
-const TICKS_PER_SECOND = 100
-
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return 0
-  try {
-    // Fields after the command name (which may contain spaces, so split after its ')').
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND // utime, stime
   } catch {
     return 0
   }
