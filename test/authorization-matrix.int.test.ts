@@ -13,28 +13,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { systemRoles } from '../src/modules/rbac/index.ts'
 import matrix from './authorization-matrix.json' with { type: 'json' }
 import { bearer, createTestApi, type TestApi } from './support/api.ts'
+import type { RecordedRoute } from './support/route-recorder.ts'
 
-interface RecordedRoute {
-  method: string
-  url: string
-  access?: string
-  permission?: string
-}
-
-// Every route the app registers, through an onRoute hook added the moment the app is created
-// (buildApp offers no earlier point, and the hook must see routes of every plugin).
+// Every route the app registers (support/route-recorder.ts).
 const recorded = vi.hoisted(() => [] as RecordedRoute[])
-vi.mock('fastify', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('fastify')>()
-  const create = ((options?: Record<string, unknown>) => {
-    const app = actual.default(options)
-    app.addHook('onRoute', (route) => {
-      for (const method of [route.method].flat()) recorded.push({ method, url: route.url, access: route.config?.access, permission: route.config?.permission })
-    })
-    return app
-  }) as unknown as typeof actual.default
-  return { ...actual, default: create, fastify: create }
-})
+vi.mock('fastify', async (importOriginal) => (await import('./support/route-recorder.ts')).recordingFastify(importOriginal, recorded))
 
 type RoleName = keyof typeof matrix.roles
 interface MatrixRoute {
