@@ -33,8 +33,8 @@ async function metric(counter: typeof scheduledJobRunsTotal, labels: Record<stri
 }
 
 describe('the standard jobs', () => {
-  it('registers the five jobs', () => {
-    expect(api.services.scheduler.jobNames.sort()).toEqual(['audit-retention', 'forecast-recompute', 'tenant-purge', 'usage-snapshot', 'webhook-delivery-retention'])
+  it('registers the six jobs', () => {
+    expect(api.services.scheduler.jobNames.sort()).toEqual(['audit-retention', 'forecast-recompute', 'tenant-purge', 'usage-retention', 'usage-snapshot', 'webhook-delivery-retention'])
   })
 
   it("usage-snapshot records every tenant's items, members and storage for today", async () => {
@@ -88,6 +88,23 @@ describe('the standard jobs', () => {
     expect(left.map((row) => row.id).sort()).toEqual([oldPending, oldFailed, recentDelivered].sort())
     expect(left.map((row) => row.id)).not.toContain(oldDlq)
     if (attempts) expect(await owner('select 1 from webhook_delivery_attempts where tenant_id = $1', [org.tenantId])).toEqual([])
+  })
+
+  it('usage-retention deletes days of usage older than USAGE_RETENTION_DAYS, for every tenant, and keeps the rest', async () => {
+    const [first, second] = [await newOrg(api), await newOrg(api)]
+    const day = (daysAgo: number) => utcDay(Date.now() - daysAgo * DAY_MS)
+    for (const org of [first, second]) {
+      for (const daysAgo of [401, 400, 399, 30]) {
+        await owner(`insert into usage_daily (tenant_id, day, requests) values ($1, $2, 1)`, [org.tenantId, day(daysAgo)])
+      }
+    }
+    const report = await run('usage-retention')
+    expect(report).toMatchObject({ outcome: 'succeeded', summary: { before: day(400) } })
+    expect(report.summary!.removed).toBeGreaterThanOrEqual(2)
+    for (const org of [first, second]) {
+      const left = await owner<{ day: string }>(`select to_char(day, 'YYYY-MM-DD') as day from usage_daily where tenant_id = $1 and requests = 1 order by day`, [org.tenantId])
+      expect(left.map((row) => row.day), org.tenantId).toEqual([day(400), day(399), day(30)])
+    }
   })
 
   it('tenant-purge purges tenants deleted longer ago than the retention, audited at platform level, and leaves the others', async () => {

@@ -43,7 +43,9 @@ async function queue(tenantId: string, count: number, ageSeconds = count, dueInS
 const claim = (limit: number) => claimDue(api.testDb.db, limit, LEASE_MS, randomUUID())
 const perTenant = (claimed: { tenant_id: string }[]) =>
   Object.fromEntries(tenants.map((id) => [id, claimed.filter((row) => row.tenant_id === id).length]))
-const [a, b, c] = [0, 1, 2].map((i) => () => tenants[i]!)
+const a = () => tenants[0]!
+const b = () => tenants[1]!
+const c = () => tenants[2]!
 
 describe('claiming webhook deliveries', () => {
   it("takes a quiet tenant's delivery in the first batch, behind another tenant's older backlog", async () => {

@@ -67,6 +67,7 @@ export const configSchema = {
   MASTER_KEY: optional({ parse: p.base64Key32, doc: '32 bytes base64; wraps per-tenant data keys of encrypted configuration', secret: true }),
   AUDIT_RETENTION_DAYS: withDefault({ parse: p.integer(90, 36_500), default: '365', doc: 'days audit entries are kept (never below 90)' }),
   USAGE_FLUSH_INTERVAL_MS: withDefault({ parse: p.integer(100, 3_600_000), default: '5000', doc: 'how often each instance writes its in-memory usage counts to usage_daily' }),
+  USAGE_RETENTION_DAYS: withDefault({ parse: p.integer(90, 36_500), default: '400', doc: 'days of daily usage (usage_daily) kept; never below 90, the longest usage report' }),
   WEBHOOK_DELIVERY_RETENTION_DAYS: withDefault({ parse: p.integer(1, 36_500), default: '30', doc: 'days delivered and dead-lettered webhook deliveries are kept' }),
   SCHEDULER_ENABLED: withDefault({ parse: p.boolean, default: (env) => (env === 'test' ? 'false' : 'true'), doc: 'run scheduled jobs (retention, purges, snapshots) in this process (false under NODE_ENV=test)' }),
   BODY_LIMIT_BYTES: withDefault({ parse: p.integer(1024, 100 * 1024 * 1024), default: '1048576', doc: 'largest accepted request body' }),

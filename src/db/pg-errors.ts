@@ -40,7 +40,13 @@ export function translateDatabaseError(error: unknown): AppError | undefined {
     case '22P02':
     case '22001':
     case '22003':
+    case '22007':
+    case '22008':
       return new AppError('validation_failed', 'a value is out of range or malformed', undefined, { cause: error })
+    case '22021':
+    case '22P05':
+      // PostgreSQL text and jsonb cannot hold NUL (U+0000) or bytes that are not UTF-8.
+      return new AppError('validation_failed', 'a value contains a character that cannot be stored (such as U+0000)', undefined, { cause: error })
     case '42501':
       // Row-level security refused the row: never reveal whether the other tenant's row exists.
       return new AppError('forbidden', 'the row is outside the current tenant', undefined, { cause: error })

@@ -6,12 +6,12 @@ import { withTenant, type Database } from '../../db/index.ts'
 import type { AuditService } from '../audit/index.ts'
 import type { ForecastsService } from '../forecasts/index.ts'
 import type { TenantsService } from '../tenants/tenants.service.ts'
-import type { UsageService } from '../usage/index.ts'
+import { utcDay, type UsageService } from '../usage/index.ts'
 import type { ScheduledJob } from './scheduler.ts'
 import { deleteFinishedDeliveries, RETENTION_BATCH } from '../webhooks/index.ts'
 
 export interface StandardJobDeps {
-  config: Pick<Config, 'WEBHOOK_DELIVERY_RETENTION_DAYS'>
+  config: Pick<Config, 'WEBHOOK_DELIVERY_RETENTION_DAYS' | 'USAGE_RETENTION_DAYS'>
   db: Database
   audit: AuditService
   tenants: TenantsService
@@ -61,6 +61,20 @@ export function standardJobs(deps: StandardJobDeps): ScheduledJob[] {
           }
         }, { statuses: WITH_LOGS })
         return { removed, before: before.toISOString() }
+      },
+    },
+    {
+      // Daily usage is billing history: kept well past the 90 days a report shows (400 by
+      // default, a year and a month), then deleted like the logs above.
+      name: 'usage-retention',
+      schedule: '55 3 * * *',
+      async run({ eachTenant }) {
+        const before = utcDay(Date.now() - deps.config.USAGE_RETENTION_DAYS * DAY_MS)
+        let removed = 0
+        await eachTenant(async (tenantId) => {
+          removed += await deps.usage.purgeBefore(tenantId, before)
+        }, { statuses: WITH_LOGS })
+        return { removed, before }
       },
     },
     {

@@ -38,6 +38,12 @@ export async function saveSnapshot(tx: TenantTx, day: string, snapshot: Snapshot
   )
 }
 
+/** Deletes the tenant's days before `day` (retention); returns how many went. */
+export async function deleteDaysBefore(tx: TenantTx, day: string): Promise<number> {
+  const { rowCount } = await tx.query('delete from usage_daily where tenant_id = $1 and day < $2::date', [tx.tenantId, day])
+  return rowCount ?? 0
+}
+
 /** The stored days between `from` and `to` (inclusive); days without a row are absent. */
 export async function daysBetween(tx: TenantTx, from: string, to: string): Promise<UsageDayRow[]> {
   const { rows } = await tx.query<UsageDayRow>(

@@ -64,6 +64,11 @@ export class UsageService {
       runWithTenant(tenantId, () => withTenantStatement(db, (tx) => repository.addCounts(tx, day, counts)), FLUSH_ACTOR)
   }
 
+  /** Retention: deletes the tenant's days before `day` (YYYY-MM-DD) in its own context. */
+  purgeBefore(tenantId: string, day: string): Promise<number> {
+    return inTenant(tenantId, () => withTenantStatement(this.db, (tx) => repository.deleteDaysBefore(tx, day)))
+  }
+
   async report(tenant: TenantForUsage, range: TimeRange, now = Date.now()): Promise<UsageReport> {
     const days = TIME_RANGES[range]
     const to = utcDay(now)
