@@ -2,8 +2,8 @@
 // stable code, never a 5xx, never another body. The operations come from /openapi.json (which
 // test/openapi.int.test.ts holds to every route), so a new route is fuzzed without a change here.
 // Callers are a tenant Admin (gets past authentication to validation and the handlers) and the
-// platform operator; path parameters, query strings, bodies and content types are what an
-// attacker or a buggy client would send.
+// platform operator, at times with forged credentials and tenant selectors; path parameters,
+// query strings, bodies and content types are what an attacker or a buggy client would send.
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bearer, createTestApi, type TestApi } from './support/api.ts'
@@ -24,6 +24,8 @@ interface Attempt {
   pathValues: string[]
   query: [string, string][]
   body: { contentType: string; payload: string } | undefined
+  /** Set over the caller's own: forged credentials, tenant selectors, request ids. */
+  headers?: Record<string, string>
 }
 
 // Requests that end the caller's own session would leave the rest of the run unauthenticated.
@@ -95,6 +97,22 @@ function bodyFor(operation: Operation): fc.Arbitrary<Attempt['body']> {
   )
 }
 
+// Header values must be printable ASCII to be sent at all.
+const headerValue = fc.oneof(
+  fc.stringMatching(/^[\x20-\x7e]{0,80}$/),
+  fc.uuid(),
+  fc.constantFrom(
+    'Bearer', 'Bearer ', 'Bearer x.y.z', 'Basic Zm9vOmJhcg==', 'bearer tnt_00_00',
+    'Bearer eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ4IiwidGlkIjoieCJ9.',
+    'default', 'localhost', '*', '../', 'x'.repeat(2000),
+  ),
+)
+const forgedHeaders = fc.dictionary(
+  fc.constantFrom('authorization', 'x-tenant-id', 'x-tenant-slug', 'x-request-id', 'x-forwarded-for', 'host', 'accept', 'origin'),
+  headerValue,
+  { maxKeys: 3 },
+)
+
 function attemptFor(operation: Operation): fc.Arbitrary<Attempt> {
   const queryName = operation.queryParams.length > 0 ? fc.oneof(fc.constantFrom(...operation.queryParams), hostile) : hostile
   return fc.record({
@@ -102,6 +120,7 @@ function attemptFor(operation: Operation): fc.Arbitrary<Attempt> {
     pathValues: fc.tuple(...operation.pathParams.map(() => hostile)).map((values) => values as string[]),
     query: fc.array(fc.tuple(queryName, hostile), { maxLength: 4 }),
     body: operation.method === 'GET' ? fc.constant(undefined) : bodyFor(operation),
+    headers: fc.option(forgedHeaders, { nil: undefined, freq: 3 }),
   })
 }
 
@@ -122,7 +141,7 @@ async function send(operation: Operation, attempt: Attempt) {
   return api.app.inject({
     method: operation.method as 'GET',
     url,
-    headers: { ...headers[attempt.caller], ...(attempt.body ? { 'content-type': attempt.body.contentType } : {}) },
+    headers: { ...headers[attempt.caller], ...attempt.headers, ...(attempt.body ? { 'content-type': attempt.body.contentType } : {}) },
     ...(attempt.body ? { payload: attempt.body.payload } : {}),
   })
 }
