@@ -1,9 +1,10 @@
 // Every API operation, called with malformed input: the answer is a 4xx problem+json with a
 // stable code, never a 5xx, never another body. The operations come from /openapi.json (which
 // test/openapi.int.test.ts holds to every route), so a new route is fuzzed without a change here.
-// Callers are a tenant Admin (gets past authentication to validation and the handlers) and the
-// platform operator, at times with forged credentials and tenant selectors; path parameters,
-// query strings, bodies and content types are what an attacker or a buggy client would send.
+// Callers are a tenant Admin (gets past authentication to validation and the handlers), an
+// Analyst, an API key and the platform operator, at times with forged credentials and tenant
+// selectors; path parameters, query strings, bodies and content types are what an attacker or a
+// buggy client would send.
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bearer, createTestApi, type TestApi } from './support/api.ts'
@@ -17,7 +18,9 @@ interface Operation {
   bodyProperties: string[]
 }
 
-type Caller = 'admin' | 'operator'
+// A tenant Admin, an Analyst (mostly refused by RBAC), an API key with two permissions, the operator.
+const CALLERS = ['admin', 'analyst', 'apiKey', 'operator'] as const
+type Caller = (typeof CALLERS)[number]
 
 interface Attempt {
   caller: Caller
@@ -40,7 +43,10 @@ let headers: Record<Caller, Record<string, string>>
 beforeAll(async () => {
   api = await createTestApi()
   const org = await api.signUp()
-  headers = { admin: bearer(org.token), operator: api.operator }
+  const analyst = await api.addMember(org.token, 'Analyst')
+  const key = await api.app.inject({ method: 'POST', url: '/api/v1/api-keys', headers: bearer(org.token), payload: { name: 'fuzz', permissions: ['inventory:read', 'orders:write'] } })
+  expect(key.statusCode, key.body).toBe(201)
+  headers = { admin: bearer(org.token), analyst: bearer(analyst.token), apiKey: bearer(key.json().key), operator: api.operator }
   const document = (await api.app.inject('/openapi.json')).json() as {
     paths: Record<string, Record<string, { parameters?: { in: string; name: string }[]; requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> } }>>
   }
@@ -116,7 +122,7 @@ const forgedHeaders = fc.dictionary(
 function attemptFor(operation: Operation): fc.Arbitrary<Attempt> {
   const queryName = operation.queryParams.length > 0 ? fc.oneof(fc.constantFrom(...operation.queryParams), hostile) : hostile
   return fc.record({
-    caller: fc.constantFrom<Caller>('admin', 'operator'),
+    caller: fc.constantFrom(...CALLERS),
     pathValues: fc.tuple(...operation.pathParams.map(() => hostile)).map((values) => values as string[]),
     query: fc.array(fc.tuple(queryName, hostile), { maxLength: 4 }),
     body: operation.method === 'GET' ? fc.constant(undefined) : bodyFor(operation),
@@ -160,7 +166,7 @@ describe('every API operation, given malformed input', () => {
     expect(operations.length).toBeGreaterThan(40)
   })
 
-  it('answers the classic mistakes with a 4xx problem (every operation, both callers)', async () => {
+  it('answers the classic mistakes with a 4xx problem (every operation, every caller)', async () => {
     const classics: Omit<Attempt, 'caller' | 'pathValues'>[] = [
       { query: [], body: { contentType: 'application/json', payload: '{"unterminated": ' } },
       { query: [], body: { contentType: 'application/json', payload: '' } },
@@ -174,7 +180,7 @@ describe('every API operation, given malformed input', () => {
       ...operation.bodyProperties.map((name) => ({ query: [], body: { contentType: 'application/json', payload: JSON.stringify({ [name]: 'a\u0000b' }) } })),
     ]
     for (const operation of operations) {
-      for (const caller of ['admin', 'operator'] as const) {
+      for (const caller of CALLERS) {
         for (const classic of [...classics, ...nul(operation)]) {
           const attempt = { ...classic, caller, pathValues: operation.pathParams.map(() => 'not-a-uuid'), body: operation.method === 'GET' ? undefined : classic.body }
           expectClientError(await send(operation, attempt), `${operation.method} ${operation.path} as ${caller} with ${JSON.stringify(classic)}`)
