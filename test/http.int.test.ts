@@ -5,6 +5,7 @@ import { AppError } from '../src/errors/index.ts'
 import { createTenant } from './support/factories.ts'
 import { captureLogs } from './support/log-capture.ts'
 import { createTestDatabase, type TestDatabase } from './support/test-database.ts'
+import { createTestApi } from './support/api.ts'
 
 let testDb: TestDatabase
 let app: App
@@ -167,6 +168,23 @@ describe('request pipeline', () => {
       app.inject({ method: 'OPTIONS', url: '/health', headers: { origin, 'access-control-request-method': 'GET' } })
     expect((await preflight('https://app.example.com')).headers['access-control-allow-origin']).toBe('https://app.example.com')
     expect((await preflight('https://evil.example.com')).headers['access-control-allow-origin']).toBeUndefined()
+  })
+})
+
+describe('CORS_ORIGIN=false', () => {
+  it('answers cross-origin requests without CORS headers, and preflights with 404', async () => {
+    const closed = await createTestApi({ CORS_ORIGIN: 'false' })
+    try {
+      const origin = 'https://app.example.com'
+      const preflight = await closed.app.inject({ method: 'OPTIONS', url: '/health', headers: { origin, 'access-control-request-method': 'GET' } })
+      expect(preflight.statusCode).toBe(404)
+      expect(preflight.headers['access-control-allow-origin']).toBeUndefined()
+      const read = await closed.app.inject({ url: '/health/live', headers: { origin } })
+      expect(read.statusCode).toBe(200)
+      expect(Object.keys(read.headers).filter((name) => name.startsWith('access-control-') || name === 'vary')).toEqual([])
+    } finally {
+      await closed.close()
+    }
   })
 })
 

@@ -8,11 +8,15 @@ import { registerSecurityHeaders } from './security-headers.ts'
 /** External plugins, in the order they must run: security headers, CORS, OpenAPI. */
 export async function registerExternalPlugins(app: FastifyInstance, config: Config, version: string): Promise<void> {
   registerSecurityHeaders(app)
-  await app.register(cors, {
-    origin: config.CORS_ORIGIN,
-    credentials: config.CORS_ORIGIN !== true, // a wildcard origin never carries credentials
-    exposedHeaders: ['x-request-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
-  })
+  // CORS off (production's default): no plugin, so no hook on every request. Preflights then get
+  // the same 404 the plugin gives them when the origin option is false.
+  if (config.CORS_ORIGIN !== false) {
+    await app.register(cors, {
+      origin: config.CORS_ORIGIN,
+      credentials: config.CORS_ORIGIN !== true, // a wildcard origin never carries credentials
+      exposedHeaders: ['x-request-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'ratelimit-policy'],
+    })
+  }
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
