@@ -1,5 +1,5 @@
-// CPU time of processes from /proc, for the per-request CPU columns of the report. Linux only;
-// elsewhere every reading is 0 and the columns say nothing.
+// CPU time of processes from /proc: the per-request CPU columns of the tenancy report and the
+// webhook bench's PostgreSQL cost. Linux only; elsewhere nothing can be read.
 import { readdirSync, readFileSync } from 'node:fs'
 
 // Linux reports process CPU time in clock ticks of 1/100 s (USER_HZ, `getconf CLK_TCK`).
@@ -9,6 +9,11 @@ const TICKS_PER_SECOND = 100
 export function processCpuSeconds(pid: number | undefined): number {
   if (pid === undefined) return 0
   return readStat(pid)?.cpuSeconds ?? 0
+}
+
+/** The same, or undefined when the process cannot be read (gone, or on another machine). */
+export function readProcessCpuSeconds(pid: number): number | undefined {
+  return readStat(pid)?.cpuSeconds
 }
 
 /**

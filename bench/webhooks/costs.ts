@@ -1,8 +1,8 @@
 // Where the time of a run went: CPU of the worker (from its probe), of the receiver, and of the
 // PostgreSQL backends serving the bench database (from /proc, when PostgreSQL runs on this
 // machine), plus the worker's round trips by statement. Read before and after a run.
-import { readFileSync } from 'node:fs'
 import pg from 'pg'
+import { readProcessCpuSeconds } from '../process-cpu.ts'
 import type { Child } from './processes.ts'
 import { WEBHOOK_BENCH_DATABASE } from './settings.ts'
 
@@ -21,22 +21,14 @@ export interface Costs {
   queries: Record<string, { calls: number; rows: number }>
 }
 
-// Linux reports process times in clock ticks; 100 per second on every common configuration.
-const TICKS_PER_SECOND = 100
-
 /** CPU milliseconds (user + system) of each backend connected to the bench database. */
 export async function postgresCpu(admin: pg.Client): Promise<Map<number, number> | null> {
   const { rows } = await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [WEBHOOK_BENCH_DATABASE])
   const cpu = new Map<number, number>()
   for (const { pid } of rows) {
-    try {
-      // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      cpu.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND)
-    } catch {
-      // Not on this machine (or gone since the query): not counted.
-    }
+    // Not on this machine (or gone since the query): not counted.
+    const seconds = readProcessCpuSeconds(pid)
+    if (seconds !== undefined) cpu.set(pid, seconds * 1000)
   }
   return rows.length > 0 && cpu.size === 0 ? null : cpu
 }
