@@ -6,7 +6,7 @@ import { AppError } from '../../errors/index.ts'
 import type { Permission } from '../rbac/index.ts'
 import { isOperator, type Authenticator, type Principal } from './principal.ts'
 import type { MembershipRecord, TenantDirectory, TenantRecord } from './tenant-directory.ts'
-import { resolveTenant, selectorsOf } from './tenant-resolver.ts'
+import { peekResolvedTenant, resolveTenant, selectorsOf, type Selector } from './tenant-resolver.ts'
 
 /** Who may call a route: anyone, any authenticated caller, platform operators, or a tenant's members. */
 export type RouteAccess = 'public' | 'authenticated' | 'platform' | 'tenant'
@@ -62,38 +62,67 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
     const permission = route.config?.permission
     if (access === 'tenant' && !permission) throw new Error(`tenant route ${route.method} ${route.url} declares no permission`)
     const check = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
-      admit(request, access, permission).then(() => done(), done)
+      let pending: Promise<void> | undefined
+      try {
+        pending = admit(request, access, permission)
+      } catch (error) {
+        return done(error as Error)
+      }
+      if (pending) pending.then(() => done(), done)
+      else done()
     }
     const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
     route.onRequest = [check, ...existing] as typeof route.onRequest
   })
 
-  async function admit(request: FastifyRequest, access: RouteAccess, permission: Permission | undefined): Promise<void> {
-    request.principal = await authenticator.authenticate(request.headers.authorization)
-    if (access === 'public') return
-    if (request.principal.kind === 'anonymous') throw new AppError('unauthorized', 'send Authorization: Bearer <token>')
-    request.actor = actorOf(request.principal, false)
-    if (access === 'authenticated') return
-    if (access === 'platform') {
-      if (!isOperator(request.principal)) throw new AppError('forbidden', 'platform routes need SUPER_ADMIN_KEY or a platform admin')
-      return
-    }
-    await admitToTenant(request, permission!)
+  // The admission steps return undefined when the request was admitted from the caches alone,
+  // and a promise only when something had to be looked up first (a token's first request, a
+  // tenant or membership not cached, API keys): every promise of a request costs its share of
+  // the AsyncLocalStorage hooks, and this runs on every /api request. A refusal is an AppError,
+  // thrown or rejected.
+  function admit(request: FastifyRequest, access: RouteAccess, permission: Permission | undefined): Promise<void> | undefined {
+    const principal = authenticator.authenticate(request.headers.authorization)
+    if (principal instanceof Promise) return principal.then((loaded) => admitPrincipal(request, loaded, access, permission))
+    return admitPrincipal(request, principal, access, permission)
   }
 
-  async function admitToTenant(request: FastifyRequest, permission: Permission): Promise<void> {
-    const principal = request.principal
-    const credentialTenantId = principal.kind === 'user' ? principal.tokenTenantId : principal.kind === 'api_key' ? principal.tenantId : undefined
-    const tenant = await resolveTenant(credentialTenantId, selectorsOf(request, selectorOptions), directory, resolution)
+  function admitPrincipal(request: FastifyRequest, principal: Principal, access: RouteAccess, permission: Permission | undefined): Promise<void> | undefined {
+    request.principal = principal
+    if (access === 'public') return
+    if (principal.kind === 'anonymous') throw new AppError('unauthorized', 'send Authorization: Bearer <token>')
+    request.actor = actorOf(principal, false)
+    if (access === 'authenticated') return
+    if (access === 'platform') {
+      if (!isOperator(principal)) throw new AppError('forbidden', 'platform routes need SUPER_ADMIN_KEY or a platform admin')
+      return
+    }
+    return admitToTenant(request, principal, permission!)
+  }
 
+  function admitToTenant(request: FastifyRequest, principal: Principal, permission: Permission): Promise<void> | undefined {
+    const credentialTenantId = principal.kind === 'user' ? principal.tokenTenantId : principal.kind === 'api_key' ? principal.tenantId : undefined
+    const selectors = selectorsOf(request, selectorOptions)
+    const tenant = peekResolvedTenant(credentialTenantId, selectors, directory)
+    const membership = tenant && principal.kind === 'user' ? directory.peekMembership(tenant.id, principal.user.id) : undefined
+    if (tenant && (principal.kind !== 'user' || membership)) return decide(request, principal, tenant, membership, permission)
+    return lookUp(principal, credentialTenantId, selectors).then(([loaded, loadedMembership]) => decide(request, principal, loaded, loadedMembership, permission))
+  }
+
+  async function lookUp(principal: Principal, credentialTenantId: string | undefined, selectors: Selector[]): Promise<[TenantRecord, MembershipRecord | undefined]> {
+    const tenant = await resolveTenant(credentialTenantId, selectors, directory, resolution)
+    const membership = principal.kind === 'user' ? await directory.membership(tenant.id, principal.user.id) : undefined
+    return [tenant, membership]
+  }
+
+  /** The tenant and permission checks, on the resolved tenant and the caller's membership of it. */
+  function decide(request: FastifyRequest, principal: Principal, tenant: TenantRecord, membership: MembershipRecord | undefined, permission: Permission): Promise<void> | undefined {
     if (principal.kind === 'api_key') {
       if (tenant.status === 'suspended') throw new AppError('tenant_suspended', 'this tenant is suspended')
       if (tenant.status !== 'active') throw new AppError('tenant_access_denied', 'the tenant does not exist or you have no access to it')
-      if (!principal.permissions.has(permission)) throw await deny(request, tenant, permission)
+      if (!principal.permissions.has(permission)) return deny(request, tenant, permission)
     }
 
     if (principal.kind === 'user') {
-      const membership = directory.peekMembership(tenant.id, principal.user.id) ?? (await directory.membership(tenant.id, principal.user.id))
       if (membership) request.membership = membership
       if (!membership || membership.status === 'invited') {
         // Operators may act inside any tenant (DESIGN §6.6); everyone else sees one answer.
@@ -102,7 +131,7 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
         if (tenant.status === 'suspended') throw new AppError('tenant_suspended', 'this tenant is suspended')
         if (tenant.status !== 'active') throw new AppError('tenant_access_denied', 'the tenant does not exist or you have no access to it')
         if (membership.status === 'suspended') throw new AppError('membership_suspended', 'your membership of this tenant is suspended')
-        if (!membership.permissions.has(permission)) throw await deny(request, tenant, permission)
+        if (!membership.permissions.has(permission)) return deny(request, tenant, permission)
       }
     }
     request.tenant = tenant
@@ -110,10 +139,10 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
     request.actor = actorOf(principal, request.membership?.status === 'active')
   }
 
-  /** The 403 of a missing permission, after the denial is recorded. */
-  async function deny(request: FastifyRequest, tenant: TenantRecord, permission: Permission): Promise<AppError> {
+  /** The 403 of a missing permission, rejected after the denial is recorded. */
+  async function deny(request: FastifyRequest, tenant: TenantRecord, permission: Permission): Promise<never> {
     await options.onDenied?.(request, tenant, permission)
-    return new AppError('permission_denied', `this needs the ${permission} permission`, { permission })
+    throw new AppError('permission_denied', `this needs the ${permission} permission`, { permission })
   }
 }
 

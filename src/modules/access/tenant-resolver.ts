@@ -35,15 +35,7 @@ export async function resolveTenant(
   if (credentialTenantId) {
     const bound = lookup.peekTenant?.(credentialTenantId) ?? (await lookup.tenantById(credentialTenantId))
     if (!bound) throw denied()
-    // Compared against the bound tenant's own id and slug, without looking the selector up, so
-    // the answer does not reveal whether the other tenant exists.
-    for (const selector of selectors) {
-      const value = selector.value.trim().toLowerCase()
-      if (value !== bound.id && value !== bound.slug) {
-        throw new AppError('tenant_mismatch', `the ${describe(selector.source)} names another tenant than the credential`)
-      }
-    }
-    return bound
+    return checkSelectors(bound, selectors)
   }
 
   if (selectors.length > 0) {
@@ -59,6 +51,31 @@ export async function resolveTenant(
     if (fallback) return fallback
   }
   throw new AppError('tenant_required', 'this route needs a tenant: name it with the tenant header, a tenant-bound token or key')
+}
+
+/**
+ * resolveTenant's answer without a promise when it needs no lookup: a credential bound to a
+ * tenant that is cached (every request of a tenant-bound token or key but the first).
+ * undefined when resolveTenant must run; throws what resolveTenant throws.
+ */
+export function peekResolvedTenant(credentialTenantId: string | undefined, selectors: Selector[], lookup: TenantLookup): TenantRecord | undefined {
+  const bound = credentialTenantId ? lookup.peekTenant?.(credentialTenantId) : undefined
+  return bound && checkSelectors(bound, selectors)
+}
+
+/**
+ * Selectors next to a tenant-bound credential must name that tenant. They are compared with the
+ * bound tenant's own id and slug, without looking them up, so the answer does not reveal whether
+ * the other tenant exists.
+ */
+function checkSelectors(bound: TenantRecord, selectors: Selector[]): TenantRecord {
+  for (const selector of selectors) {
+    const value = selector.value.trim().toLowerCase()
+    if (value !== bound.id && value !== bound.slug) {
+      throw new AppError('tenant_mismatch', `the ${describe(selector.source)} names another tenant than the credential`)
+    }
+  }
+  return bound
 }
 
 function describe(source: SelectorSource): string {

@@ -6,7 +6,8 @@ import { withTenantStatement, type Database } from '../../db/index.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { ApiKeyPrincipal } from '../access/principal.ts'
 import * as repository from './api-keys.repository.ts'
-import { hashKey, parseKey } from './key-format.ts'
+import { credentialDigest } from '../../lib/credential-digest.ts'
+import { parseKey } from './key-format.ts'
 
 // Verified keys are cached briefly; a revocation (or any change to the tenant, its roles
 // included) drops them at once through the InvalidationBus, so the TTL only bounds staleness
@@ -45,12 +46,13 @@ export class KeyVerifier {
     })
   }
 
-  async verify(key: string, keyDigest?: Buffer): Promise<ApiKeyPrincipal | undefined> {
+  /** keyDigest: credentialDigest(key), when the caller has it already. */
+  async verify(key: string, keyDigest?: string): Promise<ApiKeyPrincipal | undefined> {
     const parsed = parseKey(key)
     if (!parsed) return undefined
-    const digest = keyDigest ?? hashKey(key)
+    const digest = keyDigest ?? credentialDigest(key)
     // Keyed by the digest of the whole key: a hit means the key hashes to a verified one.
-    const cacheKey = `${parsed.tenantId}:${digest.toString('hex')}`
+    const cacheKey = `${parsed.tenantId}:${digest}`
     const cached = this.verified.get(cacheKey)
     if (cached && (cached.expiresAt === null || cached.expiresAt > Date.now())) {
       this.touch(cached.principal)
@@ -61,7 +63,7 @@ export class KeyVerifier {
     // CAUTION: the tenant comes from the key itself. It is trusted only after the digest
     // matches a row that RLS admitted for exactly that tenant.
     const row = await runWithTenant(parsed.tenantId, () => withTenantStatement(this.db, (tx) => repository.findUsableKey(tx, parsed.prefix)))
-    if (!row || !sameDigest(digest, row.key_hash)) return undefined
+    if (!row || !sameDigest(Buffer.from(digest, 'base64url'), row.key_hash)) return undefined
 
     const expiresAt = row.expires_at ? row.expires_at.getTime() : null
     // The database checked expiry by its clock; a cached entry is checked by ours: refuse as soon as either says so.

@@ -1,6 +1,7 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { errors as joseErrors, importPKCS8, importSPKI, jwtVerify, SignJWT, type CryptoKey } from 'jose'
 import { TtlCache } from '../../cache/ttl-cache.ts'
+import { credentialDigest } from '../../lib/credential-digest.ts'
 
 export const TOKEN_ISSUER = 'tenantry'
 export const TOKEN_AUDIENCE = 'tenantry-api'
@@ -58,17 +59,16 @@ export class TokenService {
   }
 
   /** The claims of a token verified before and not expired, without waiting; undefined otherwise. */
-  peek(tokenDigest: Buffer): TokenClaims | undefined {
-    const cached = this.verified.get(tokenDigest.toString('base64url'))
+  peek(tokenDigest: string): TokenClaims | undefined {
+    const cached = this.verified.get(tokenDigest)
     return cached && cached.expiresAt.getTime() > Date.now() ? cached : undefined
   }
 
-  /** tokenDigest: SHA-256 of the token, when the caller has it already (the cache key). */
-  async verify(token: string, tokenDigest?: Buffer): Promise<TokenClaims> {
-    const digest = tokenDigest ?? createHash('sha256').update(token).digest()
-    const cached = this.peek(digest)
+  /** tokenDigest: credentialDigest(token), when the caller has it already (the cache key). */
+  async verify(token: string, tokenDigest?: string): Promise<TokenClaims> {
+    const cacheKey = tokenDigest ?? credentialDigest(token)
+    const cached = this.peek(cacheKey)
     if (cached) return cached
-    const cacheKey = digest.toString('base64url')
     try {
       const { payload } = await jwtVerify(token, (await this.keys).verify, {
         algorithms: [this.algorithm],
