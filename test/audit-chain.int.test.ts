@@ -1,14 +1,13 @@
 // The audit log's guarantees: append-only for the app role, a hash chain that reports the first
 // altered, removed or truncated entry, retention that keeps the chain verifiable from its
 // anchor, and `tenantry audit verify` as a real process.
-import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runWithTenant } from '../src/context/index.ts'
 import { withTenant } from '../src/db/index.ts'
 import { entryHash, GENESIS_HASH, recordAudit } from '../src/modules/audit/index.ts'
 import { bearer, createTestApi, type TestApi } from './support/api.ts'
+import { runCli } from './support/cli.ts'
 import { createTenant } from './support/factories.ts'
 import { expectOk, expectProblem, ownerRows } from './support/platform.ts'
 import { APP_ROLE, serverUrl } from './support/test-env.ts'
@@ -199,16 +198,7 @@ describe('retention', () => {
 })
 
 describe.runIf(serverUrl())('tenantry audit verify (a real process)', () => {
-  const root = fileURLToPath(new URL('..', import.meta.url))
-  const cli = (...args: string[]) =>
-    new Promise<{ code: number | null; output: string }>((resolve) => {
-      const env = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', DATABASE_URL: api.testDb.config.DATABASE_URL, DATABASE_APP_ROLE: APP_ROLE, LOG_LEVEL: 'silent' }
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'audit', ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
-      let output = ''
-      child.stdout.on('data', (chunk) => (output += chunk))
-      child.stderr.on('data', (chunk) => (output += chunk))
-      child.on('exit', (code) => resolve({ code, output }))
-    })
+  const cli = (...args: string[]) => runCli(['audit', ...args], { DATABASE_URL: api.testDb.config.DATABASE_URL, DATABASE_APP_ROLE: APP_ROLE })
 
   it('prints ok for a sound chain, and the first bad seq with exit code 1 for a broken one', async () => {
     const tenantId = await chainOf(3)

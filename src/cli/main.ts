@@ -4,6 +4,7 @@ import { MigrationError } from '../db/index.ts'
 import { auditCommand } from './commands/audit.command.ts'
 import { migrateCommand, UsageError } from './commands/migrate.command.ts'
 import { seedCommand } from './commands/seed.command.ts'
+import { tenantCommand } from './commands/tenant.command.ts'
 import { userCommand } from './commands/user.command.ts'
 import { workerCommand } from './commands/worker.command.ts'
 import { AppError } from '../errors/index.ts'
@@ -15,6 +16,10 @@ const USAGE = `usage: tenantry <command>
                                  beside the servers (PostgreSQL only)
   migrate [up|down|status]       apply, revert (--steps N, default 1) or list migrations
   seed                           seed the 24 permissions, 4 system roles and the default tenant
+  tenant create --name N [--slug S] [--plan basic|premium|enterprise|custom]
+  tenant list [--status active|suspended|deleted|provisioning]
+  tenant show|suspend|reactivate|delete <id or slug>
+                                 the tenant lifecycle of the platform API (--json for JSON)
   user create-admin --email E (--password P | --password-stdin)
                                  create a platform admin (or promote an existing user)
   audit verify (--tenant ID|SLUG | --all)
@@ -34,6 +39,8 @@ async function run(argv: string[]): Promise<void> {
       return migrateCommand(args)
     case 'seed':
       return seedCommand()
+    case 'tenant':
+      return tenantCommand(args)
     case 'user':
       return userCommand(args)
     case 'audit':

@@ -1,0 +1,128 @@
+// `tenantry tenant …` (DESIGN §14): the platform operator's tenant lifecycle from a shell, through
+// the same TenantsService as the platform API, so every change is validated, locked, audited in
+// the platform log (actor "platform") and announced to the other instances' caches.
+import { once } from 'node:events'
+import { parseArgs } from 'node:util'
+import pino from 'pino'
+import { InvalidationBus } from '../../cache/invalidation-bus.ts'
+import { createRedis } from '../../cache/redis-client.ts'
+import type { Config } from '../../config/index.ts'
+import { runWithContext } from '../../context/index.ts'
+import { notFound } from '../../errors/index.ts'
+import { TenantDirectory } from '../../modules/access/tenant-directory.ts'
+import { PLAN_NAMES, type PlanName } from '../../modules/plans/index.ts'
+import { TenantsService, type Tenant } from '../../modules/tenants/tenants.service.ts'
+import { createLogger, type Logger } from '../../observability/logger.ts'
+import { SecurityLog } from '../../observability/security-log.ts'
+import { openCliContext } from '../cli-context.ts'
+import { UsageError } from './migrate.command.ts'
+
+const SUBCOMMANDS = ['create', 'list', 'show', 'suspend', 'reactivate', 'delete'] as const
+type Subcommand = (typeof SUBCOMMANDS)[number]
+const STATUSES = ['provisioning', 'active', 'suspended', 'deleted'] as const
+
+// Servers cache a tenant for 30 s; without Redis they cannot hear of a change made here sooner.
+const REDIS_READY_TIMEOUT_MS = 3000
+
+export async function tenantCommand(args: string[]): Promise<void> {
+  const [sub, ...rest] = args
+  if (!SUBCOMMANDS.includes(sub as Subcommand)) throw new UsageError(`unknown tenant command ${sub ?? ''}: use ${SUBCOMMANDS.join(', ')}`)
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { name: { type: 'string' }, slug: { type: 'string' }, plan: { type: 'string' }, status: { type: 'string' }, json: { type: 'boolean' } },
+  })
+  const request = parseRequest(sub as Subcommand, values, positionals)
+
+  const { config, db } = await openCliContext()
+  // Logs (the security stream: suspensions, reactivations) go to stderr; stdout is the answer.
+  const logger = createLogger(config, pino.destination({ fd: 2, sync: true }))
+  const redis = await connectRedis(config, logger)
+  try {
+    const bus = new InvalidationBus(redis, logger)
+    const tenants = new TenantsService(db, bus, new SecurityLog(logger))
+    const directory = new TenantDirectory(db, bus)
+    const idOf = async (ref: string) => {
+      const tenant = await directory.findTenant(ref)
+      if (!tenant) throw notFound('tenant', ref)
+      return tenant.id
+    }
+    // The operator at the shell: platform audit entries name a platform actor, like SUPER_ADMIN_KEY.
+    const output = await runWithContext({ actor: { type: 'platform' }, userAgent: 'tenantry-cli' }, async () => {
+      switch (request.sub) {
+        case 'create':
+          return tenants.create({ name: request.name, slug: request.slug, plan: request.plan })
+        case 'list':
+          return listAll(tenants, request.status)
+        case 'show':
+          return tenants.get(await idOf(request.ref))
+        case 'suspend':
+          return tenants.suspend(await idOf(request.ref))
+        case 'reactivate':
+          return tenants.reactivate(await idOf(request.ref))
+        case 'delete':
+          return tenants.softDelete(await idOf(request.ref))
+      }
+    })
+    print(output, values.json === true)
+    // The invalidation is fire-and-forget inside the service; let it leave before the connection closes.
+    if (redis) await redis.ping().catch(() => undefined)
+  } finally {
+    redis?.disconnect()
+    await db.close()
+  }
+}
+
+type Request =
+  | { sub: 'create'; name: string; slug?: string; plan?: PlanName }
+  | { sub: 'list'; status?: (typeof STATUSES)[number] }
+  | { sub: 'show' | 'suspend' | 'reactivate' | 'delete'; ref: string }
+
+function parseRequest(sub: Subcommand, values: { name?: string; slug?: string; plan?: string; status?: string }, positionals: string[]): Request {
+  if (sub === 'create') {
+    if (!values.name || positionals.length > 0) throw new UsageError('tenant create needs --name N (and takes --slug S, --plan P)')
+    if (values.plan !== undefined && !PLAN_NAMES.includes(values.plan as PlanName)) throw new UsageError(`--plan must be one of ${PLAN_NAMES.join(', ')}`)
+    return { sub, name: values.name, slug: values.slug, plan: values.plan as PlanName | undefined }
+  }
+  if (sub === 'list') {
+    if (positionals.length > 0) throw new UsageError('tenant list takes no arguments (filter with --status S)')
+    if (values.status !== undefined && !STATUSES.includes(values.status as (typeof STATUSES)[number])) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`)
+    return { sub, status: values.status as (typeof STATUSES)[number] | undefined }
+  }
+  if (positionals.length !== 1) throw new UsageError(`tenant ${sub} needs one tenant id or slug`)
+  return { sub, ref: positionals[0]! }
+}
+
+/** Every tenant, page after page (the platform API's pagination, without a limit on the total). */
+async function listAll(tenants: TenantsService, status: (typeof STATUSES)[number] | undefined): Promise<Tenant[]> {
+  const all: Tenant[] = []
+  let cursor: string | undefined
+  do {
+    const page = await tenants.list({ status, limit: 100, cursor })
+    all.push(...page.data)
+    cursor = page.next_cursor ?? undefined
+  } while (cursor)
+  return all
+}
+
+function print(output: Tenant | Tenant[], json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(output, null, 2)}\n`)
+    return
+  }
+  const rows = Array.isArray(output) ? output : [output]
+  for (const t of rows) process.stdout.write(`${t.id}  ${t.slug.padEnd(24)}  ${t.status.padEnd(10)}  ${t.plan.padEnd(10)}  ${t.name}\n`)
+  if (Array.isArray(output)) process.stdout.write(`${output.length} tenant${output.length === 1 ? '' : 's'}\n`)
+}
+
+/** With REDIS_URL, waits for the connection so the change reaches running servers at once. */
+async function connectRedis(config: Config, logger: Logger) {
+  if (!config.REDIS_URL) return undefined
+  const redis = createRedis(config.REDIS_URL, logger)
+  try {
+    await Promise.race([once(redis, 'ready'), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), REDIS_READY_TIMEOUT_MS).unref())])
+  } catch {
+    logger.warn('redis unreachable: running servers see this change when their tenant cache expires (30 s)')
+  }
+  return redis
+}

@@ -1,0 +1,96 @@
+// `tenantry tenant …` as an operator runs it: a real process against the test database, next to a
+// running app whose caches must hear of the change (through Redis when the suite has it).
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bearer, createTestApi, type TestApi } from './support/api.ts'
+import { runCli } from './support/cli.ts'
+import { ownerQuery } from './support/domain.ts'
+import { APP_ROLE, redisUrl, serverUrl } from './support/test-env.ts'
+
+describe.runIf(serverUrl())('tenantry tenant (a real process)', () => {
+  let api: TestApi
+  let redis: Redis | undefined
+
+  beforeAll(async () => {
+    redis = redisUrl() ? new Redis(redisUrl()!) : undefined
+    api = await createTestApi({}, { redis })
+  })
+  afterAll(async () => {
+    await api?.close()
+    redis?.disconnect()
+  })
+
+  const tenant = (...args: string[]) => runCli(['tenant', ...args], { DATABASE_URL: api.testDb.config.DATABASE_URL, DATABASE_APP_ROLE: APP_ROLE, REDIS_URL: redisUrl() })
+  const platformLog = (tenantId: string) =>
+    ownerQuery<{ action: string; actor_type: string }>(api, 'select action, actor_type from platform_audit_log where target_id = $1 order by created_at, id', [tenantId])
+
+  it('creates a tenant through the service: provisioned, active, in the platform log as the platform', async () => {
+    const name = `CLI Org ${Date.now()}`
+    const created = await tenant('create', '--name', name, '--plan', 'premium', '--json')
+    expect(created.code, created.output).toBe(0)
+    const body = JSON.parse(created.stdout)
+    expect(body).toMatchObject({ name, status: 'active', plan: 'premium', configuration: expect.any(Object) })
+
+    const fetched = await api.app.inject({ url: `/api/v1/tenants/${body.id}`, headers: api.operator })
+    expect(fetched.json()).toMatchObject({ id: body.id, slug: body.slug, status: 'active' })
+    expect(await platformLog(body.id)).toEqual([{ action: 'tenant.created', actor_type: 'platform' }])
+  }, 60_000)
+
+  it('lists every tenant, filtered by status, and shows one by id or slug', async () => {
+    const org = await api.signUp()
+    const listed = await tenant('list', '--status', 'active', '--json')
+    expect(listed.code, listed.output).toBe(0)
+    const rows = JSON.parse(listed.stdout) as { id: string; status: string }[]
+    expect(rows.map((t) => t.id)).toContain(org.tenantId)
+    expect(rows.every((t) => t.status === 'active')).toBe(true)
+
+    const table = await tenant('list')
+    expect(table.stdout).toMatch(new RegExp(`^${org.tenantId}  ${org.slug}\\s+active`, 'm'))
+    expect(table.stdout).toMatch(/^\d+ tenants?$/m)
+    expect((await tenant('show', org.slug)).stdout).toContain(org.tenantId)
+  }, 60_000)
+
+  it('suspends a tenant: its members are refused on their next request, and reactivation lets them back', async () => {
+    const org = await api.signUp()
+    const members = () => api.app.inject({ url: '/api/v1/members', headers: bearer(org.token) })
+    expect((await members()).statusCode).toBe(200) // the running app has the tenant cached as active
+
+    const suspended = await tenant('suspend', org.slug)
+    expect(suspended.code, suspended.output).toBe(0)
+    expect(suspended.stdout).toMatch(new RegExp(`^${org.tenantId}  ${org.slug}\\s+suspended`, 'm'))
+    // With Redis the running app hears at once; without, its tenant cache (30 s) is cleared by hand.
+    if (!redis) api.services.bus.publish({ kind: 'tenant', tenantId: org.tenantId })
+    await expect.poll(async () => (await members()).json().code, { timeout: 5000 }).toBe('tenant_suspended')
+
+    expect((await tenant('reactivate', org.tenantId)).code).toBe(0)
+    if (!redis) api.services.bus.publish({ kind: 'tenant', tenantId: org.tenantId })
+    await expect.poll(async () => (await members()).statusCode, { timeout: 5000 }).toBe(200)
+    expect((await platformLog(org.tenantId)).map((e) => `${e.action} ${e.actor_type}`)).toEqual(
+      expect.arrayContaining(['tenant.suspended platform', 'tenant.reactivated platform']),
+    )
+  }, 60_000)
+
+  it('refuses what the API refuses, with exit code 1 and nothing changed', async () => {
+    const org = await api.signUp()
+    const again = await tenant('reactivate', org.slug)
+    expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining('already active') })
+
+    const unknown = await tenant('suspend', 'no-such-tenant')
+    expect(unknown).toMatchObject({ code: 1, stderr: expect.stringContaining('no-such-tenant was not found') })
+
+    for (const args of [['create'], ['create', '--name', 'X', '--plan', 'gold'], ['show'], ['list', '--status', 'gone'], ['rename', org.slug]]) {
+      const refused = await tenant(...args)
+      expect(refused.code, args.join(' ')).toBe(1)
+      expect(refused.stderr, args.join(' ')).toContain('usage: tenantry')
+    }
+    expect((await api.app.inject({ url: `/api/v1/tenants/${org.tenantId}`, headers: api.operator })).json().status).toBe('active')
+  }, 120_000)
+
+  it('deletes softly: the tenant is kept, marked deleted, and can be reactivated', async () => {
+    const org = await api.signUp()
+    const deleted = await tenant('delete', org.tenantId, '--json')
+    expect(deleted.code, deleted.output).toBe(0)
+    expect(JSON.parse(deleted.stdout)).toMatchObject({ id: org.tenantId, status: 'deleted', deleted_at: expect.any(String) })
+    expect((await tenant('reactivate', org.slug)).code).toBe(0)
+  }, 60_000)
+})
