@@ -2,6 +2,7 @@
 import { ConfigError } from '../config/index.ts'
 import { MigrationError } from '../db/index.ts'
 import { auditCommand } from './commands/audit.command.ts'
+import { doctorCommand } from './commands/doctor.command.ts'
 import { migrateCommand, UsageError } from './commands/migrate.command.ts'
 import { seedCommand } from './commands/seed.command.ts'
 import { tenantCommand } from './commands/tenant.command.ts'
@@ -25,6 +26,8 @@ const USAGE = `usage: tenantry <command>
   audit verify (--tenant ID|SLUG | --all)
                                  check audit hash chains; exit code 1 when one is broken
   audit purge                    remove audit entries older than AUDIT_RETENTION_DAYS, every tenant
+  doctor [--json]                the security checklist, item by item (PASS/WARN/FAIL);
+                                 exit code 1 when an item fails
 `
 
 async function run(argv: string[]): Promise<void> {
@@ -45,6 +48,8 @@ async function run(argv: string[]): Promise<void> {
       return userCommand(args)
     case 'audit':
       return auditCommand(args)
+    case 'doctor':
+      return doctorCommand(args)
     case undefined:
     case 'help':
     case '--help':

@@ -1,0 +1,3 @@
+export type { CheckResult } from './check.ts'
+export { configChecks } from './config-checks.ts'
+export { databaseChecks } from './database-checks.ts'
