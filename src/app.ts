@@ -27,6 +27,7 @@ import { rbacRoutes } from './modules/rbac/index.ts'
 import { webhooksRoutes } from './modules/webhooks/index.ts'
 import { webhooksHealth } from './modules/webhooks/dispatcher/index.ts'
 import { addUsageHook, usageRoutes } from './modules/usage/index.ts'
+import { exportRoutes } from './modules/export/index.ts'
 import { rateLimits } from './modules/rate-limits/index.ts'
 import { membersRoutes } from './modules/members/members.routes.ts'
 import { currentTenantRoutes, tenantsRoutes } from './modules/tenants/tenants.routes.ts'
@@ -123,5 +124,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(forecastsRoutes, { services })
   await app.register(webhooksRoutes, { services })
   await app.register(usageRoutes, { services })
+  await app.register(exportRoutes, { services })
   return app as unknown as App
 }

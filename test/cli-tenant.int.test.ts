@@ -1,5 +1,8 @@
 // `tenantry tenant …` as an operator runs it: a real process against the test database, next to a
 // running app whose caches must hear of the change (through Redis when the suite has it).
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bearer, createTestApi, type TestApi } from './support/api.ts'
@@ -92,5 +95,21 @@ describe.runIf(serverUrl())('tenantry tenant (a real process)', () => {
     expect(deleted.code, deleted.output).toBe(0)
     expect(JSON.parse(deleted.stdout)).toMatchObject({ id: org.tenantId, status: 'deleted', deleted_at: expect.any(String) })
     expect((await tenant('reactivate', org.slug)).code).toBe(0)
+  }, 60_000)
+
+  it('exports a tenant to stdout or a file, as the platform route does', async () => {
+    const org = await api.signUp()
+    const stdout = await tenant('export', org.slug)
+    expect(stdout.code, stdout.stderr).toBe(0)
+    const lines = stdout.stdout.trimEnd().split('\n').map((line) => JSON.parse(line))
+    expect(lines[0]).toMatchObject({ type: 'header', tenant: { id: org.tenantId } })
+    expect(lines.at(-1)).toMatchObject({ type: 'end', rows: { users: 1, tenant_users: 1 } })
+
+    const file = join(mkdtempSync(join(tmpdir(), 'tenantry-export-')), 'export.json')
+    const written = await tenant('export', org.tenantId, '--format', 'json', '--output', file)
+    expect(written.code, written.stderr).toBe(0)
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ tenant: { id: org.tenantId }, rows: { users: 1 } })
+    expect((await platformLog(org.tenantId)).filter((e) => e.action === 'tenant.exported')).toHaveLength(2)
+    expect((await tenant('export', org.slug, '--format', 'csv')).code).toBe(1)
   }, 60_000)
 })

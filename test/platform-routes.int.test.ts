@@ -37,6 +37,7 @@ const calls: PlatformCall[] = [
   call('POST', '/api/v1/tenants/:id/users', { email: 'intruder@example.test', role: 'Admin' }),
   call('GET', '/api/v1/tenants/:id/usage', undefined, '?timeRange=7d'),
   call('GET', '/api/v1/tenants/:id/health'),
+  call('POST', '/api/v1/tenants/:id/export'),
 ]
 
 let api: TestApi

@@ -21,6 +21,8 @@ const USAGE = `usage: tenantry <command>
   tenant list [--status active|suspended|deleted|provisioning]
   tenant show|suspend|reactivate|delete <id or slug>
                                  the tenant lifecycle of the platform API (--json for JSON)
+  tenant export <id or slug> [--format ndjson|json] [--output FILE]
+                                 the tenant's data, secrets left out (to stdout by default)
   user create-admin --email E (--password P | --password-stdin)
                                  create a platform admin (or promote an existing user)
   audit verify (--tenant ID|SLUG | --all)

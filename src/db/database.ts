@@ -2,6 +2,10 @@ import type { OwnerSession, Queryable, QueryResult } from './queryable.ts'
 
 export type { OwnerSession, Queryable, QueryResult } from './queryable.ts'
 
+export interface TransactionOptions {
+  snapshot?: boolean
+}
+
 export interface PoolStats {
   total: number
   idle: number
@@ -18,8 +22,11 @@ export interface PoolStats {
 export interface Database {
   readonly kind: 'postgres' | 'pglite'
   readonly appRole: string
-  /** One transaction as the app role with app.current_tenant_id = tenantId. */
-  tenantTransaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>): Promise<T>
+  /**
+   * One transaction as the app role with app.current_tenant_id = tenantId. snapshot: read-only,
+   * REPEATABLE READ, so every statement sees the database as of the first (an export).
+   */
+  tenantTransaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>
   /** One statement as the app role in tenantId, in one round trip (an implicit transaction). */
   tenantStatement<Row = Record<string, unknown>>(tenantId: string, text: string, params?: readonly unknown[]): Promise<QueryResult<Row>>
   /** One transaction as the app role with no tenant: tenant-scoped tables show no rows. */

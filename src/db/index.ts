@@ -1,6 +1,6 @@
 export type { Database, Queryable, QueryResult, OwnerSession, PoolStats } from './database.ts'
 export { openDatabase } from './open-database.ts'
-export { withTenant, withTenantStatement, forEachTenant, type TenantTx, type ForEachTenantResult } from './tenant-tx.ts'
+export { withTenant, withTenantStatement, withTenantSnapshot, forEachTenant, type TenantTx, type ForEachTenantResult } from './tenant-tx.ts'
 export { withSystem, SystemScopeError } from './system-tx.ts'
 export { migrateUp, migrateDown, migrationStatus, readMigrations, MigrationError } from './migrate.ts'
 export { checkTableRegistry } from './check-table-registry.ts'

@@ -33,6 +33,15 @@ export async function withTenant<T>(db: Database, tenantOrFn: string | TenantWor
 }
 
 /**
+ * Like withTenant, read-only, with one snapshot for every statement (REPEATABLE READ): what a
+ * tenant export reads is the tenant as of one moment, whatever commits meanwhile.
+ */
+export async function withTenantSnapshot<T>(db: Database, fn: (tx: Queryable & { readonly tenantId: string }) => Promise<T>): Promise<T> {
+  const tenantId = currentTenantId()
+  return db.tenantTransaction(tenantId, (tx) => fn({ tenantId, query: (text, params) => tx.query(text, params) }), { snapshot: true })
+}
+
+/**
  * Like withTenant for work that is exactly one statement (a read by id, a single update): the
  * context and the statement share one round trip instead of BEGIN … COMMIT. A second statement
  * inside fn is a programming error and throws.

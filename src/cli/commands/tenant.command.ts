@@ -2,6 +2,8 @@
 // the same TenantsService as the platform API, so every change is validated, locked, audited in
 // the platform log (actor "platform") and announced to the other instances' caches.
 import { once } from 'node:events'
+import { createWriteStream } from 'node:fs'
+import { pipeline } from 'node:stream/promises'
 import { parseArgs } from 'node:util'
 import pino from 'pino'
 import { InvalidationBus } from '../../cache/invalidation-bus.ts'
@@ -10,6 +12,7 @@ import type { Config } from '../../config/index.ts'
 import { runWithContext } from '../../context/index.ts'
 import { notFound } from '../../errors/index.ts'
 import { TenantDirectory } from '../../modules/access/tenant-directory.ts'
+import { ExportService, type ExportFormat } from '../../modules/export/index.ts'
 import { PLAN_NAMES, type PlanName } from '../../modules/plans/index.ts'
 import { TenantsService, type Tenant } from '../../modules/tenants/tenants.service.ts'
 import { createLogger, type Logger } from '../../observability/logger.ts'
@@ -17,7 +20,7 @@ import { SecurityLog } from '../../observability/security-log.ts'
 import { openCliContext } from '../cli-context.ts'
 import { UsageError } from './migrate.command.ts'
 
-const SUBCOMMANDS = ['create', 'list', 'show', 'suspend', 'reactivate', 'delete'] as const
+const SUBCOMMANDS = ['create', 'list', 'show', 'suspend', 'reactivate', 'delete', 'export'] as const
 type Subcommand = (typeof SUBCOMMANDS)[number]
 const STATUSES = ['provisioning', 'active', 'suspended', 'deleted'] as const
 
@@ -30,7 +33,10 @@ export async function tenantCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { name: { type: 'string' }, slug: { type: 'string' }, plan: { type: 'string' }, status: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      name: { type: 'string' }, slug: { type: 'string' }, plan: { type: 'string' }, status: { type: 'string' }, json: { type: 'boolean' },
+      format: { type: 'string' }, output: { type: 'string' },
+    },
   })
   const request = parseRequest(sub as Subcommand, values, positionals)
 
@@ -48,7 +54,20 @@ export async function tenantCommand(args: string[]): Promise<void> {
       return tenant.id
     }
     // The operator at the shell: platform audit entries name a platform actor, like SUPER_ADMIN_KEY.
-    const output = await runWithContext({ actor: { type: 'platform' }, userAgent: 'tenantry-cli' }, async () => {
+    const asOperator = <T>(fn: () => Promise<T>) => runWithContext({ actor: { type: 'platform' }, userAgent: 'tenantry-cli' }, fn)
+    if (request.sub === 'export') {
+      const started = await asOperator(async () => new ExportService(db).start(await tenants.get(await idOf(request.ref)), request.format, { platform: true }))
+      try {
+        await pipeline(started.stream, request.output ? createWriteStream(request.output) : process.stdout, { end: request.output !== undefined })
+      } catch (error) {
+        // `tenantry tenant export x | head`: the reader stopped; so does the export (its transaction ends).
+        if ((error as NodeJS.ErrnoException).code === 'EPIPE') return
+        throw error
+      }
+      if (request.output) process.stderr.write(`exported to ${request.output}\n`)
+      return
+    }
+    const output = await asOperator(async () => {
       switch (request.sub) {
         case 'create':
           return tenants.create({ name: request.name, slug: request.slug, plan: request.plan })
@@ -75,10 +94,11 @@ export async function tenantCommand(args: string[]): Promise<void> {
 
 type Request =
   | { sub: 'create'; name: string; slug?: string; plan?: PlanName }
+  | { sub: 'export'; ref: string; format: ExportFormat; output?: string }
   | { sub: 'list'; status?: (typeof STATUSES)[number] }
   | { sub: 'show' | 'suspend' | 'reactivate' | 'delete'; ref: string }
 
-function parseRequest(sub: Subcommand, values: { name?: string; slug?: string; plan?: string; status?: string }, positionals: string[]): Request {
+function parseRequest(sub: Subcommand, values: { name?: string; slug?: string; plan?: string; status?: string; format?: string; output?: string }, positionals: string[]): Request {
   if (sub === 'create') {
     if (!values.name || positionals.length > 0) throw new UsageError('tenant create needs --name N (and takes --slug S, --plan P)')
     if (values.plan !== undefined && !PLAN_NAMES.includes(values.plan as PlanName)) throw new UsageError(`--plan must be one of ${PLAN_NAMES.join(', ')}`)
@@ -90,6 +110,10 @@ function parseRequest(sub: Subcommand, values: { name?: string; slug?: string; p
     return { sub, status: values.status as (typeof STATUSES)[number] | undefined }
   }
   if (positionals.length !== 1) throw new UsageError(`tenant ${sub} needs one tenant id or slug`)
+  if (sub === 'export') {
+    if (values.format !== undefined && values.format !== 'ndjson' && values.format !== 'json') throw new UsageError('--format must be ndjson or json')
+    return { sub, ref: positionals[0]!, format: (values.format ?? 'ndjson') as ExportFormat, output: values.output }
+  }
   return { sub, ref: positionals[0]! }
 }
 

@@ -1,5 +1,5 @@
 import pg from 'pg'
-import type { Database, OwnerSession, PoolStats, Queryable, QueryResult } from '../database.ts'
+import type { Database, OwnerSession, PoolStats, Queryable, QueryResult, TransactionOptions } from '../database.ts'
 import { assertTenantId, contextStatement, NO_TENANT } from '../context-statement.ts'
 import { runPipeline, submitPipeline, type Step } from './pipelined-query.ts'
 import { statementName } from './statement-names.ts'
@@ -45,9 +45,9 @@ export class PgDatabase implements Database {
     this.appPool = options.appUrl ? this.createPool(options.appUrl, options.poolMax) : this.ownerPool
   }
 
-  async tenantTransaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  async tenantTransaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     assertTenantId(tenantId)
-    return this.transaction(tenantId, fn)
+    return this.transaction(tenantId, fn, options.snapshot ? BEGIN_SNAPSHOT : BEGIN)
   }
 
   // Callbacks, not awaits, inside: this is every read's path, and each promise of a request costs
@@ -139,7 +139,7 @@ export class PgDatabase implements Database {
     if (this.ownerPool !== this.appPool) await this.ownerPool.end()
   }
 
-  private async transaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  private async transaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>, begin = BEGIN): Promise<T> {
     const client = await this.appPool.connect()
     let begun = false
     let finished = false
@@ -151,7 +151,7 @@ export class PgDatabase implements Database {
           if (!begun) {
             begun = true
             // BEGIN, the context and the first statement travel together: one round trip.
-            return toResult<Row>(await runPipeline(client, [BEGIN, this.contextStep(tenantId), step(text, params)]))
+            return toResult<Row>(await runPipeline(client, [begin, this.contextStep(tenantId), step(text, params)]))
           }
           return toResult<Row>(await runPipeline(client, [step(text, params)]))
         } finally {
@@ -196,6 +196,8 @@ export class PgDatabase implements Database {
 }
 
 const BEGIN: Step = { name: statementName('begin'), text: 'begin', values: [] }
+const BEGIN_SNAPSHOT_SQL = 'begin isolation level repeatable read read only'
+const BEGIN_SNAPSHOT: Step = { name: statementName(BEGIN_SNAPSHOT_SQL), text: BEGIN_SNAPSHOT_SQL, values: [] }
 
 function step(text: string, values: readonly unknown[]): Step {
   return { name: statementName(text), text, values }

@@ -1,5 +1,5 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite'
-import type { Database, OwnerSession, PoolStats, Queryable, QueryResult } from '../database.ts'
+import type { Database, OwnerSession, PoolStats, Queryable, QueryResult, TransactionOptions } from '../database.ts'
 import { assertTenantId, contextStatement, NO_TENANT } from '../context-statement.ts'
 import { observeQuery } from '../../observability/db-metrics.ts'
 
@@ -30,9 +30,9 @@ export class PgliteDatabase implements Database {
     return new PgliteDatabase(pglite, options.appRole)
   }
 
-  async tenantTransaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  async tenantTransaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T> {
     assertTenantId(tenantId)
-    return this.transaction(tenantId, fn)
+    return this.transaction(tenantId, fn, options)
   }
 
   async tenantStatement<Row>(tenantId: string, text: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
@@ -86,9 +86,12 @@ export class PgliteDatabase implements Database {
     await this.pglite.close()
   }
 
-  private async transaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  private async transaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     this.assertOpen()
     return this.pglite.transaction(async (pgTx: Transaction) => {
+      // PGlite runs one transaction at a time, so nothing changes under it anyway; the mode is
+      // set for what it also forbids (writes).
+      if (options.snapshot) await pgTx.query('set transaction isolation level repeatable read, read only')
       const { text, values } = contextStatement(tenantId, this.appRole, false)
       await pgTx.query(text, values as unknown[])
       let finished = false
