@@ -15,7 +15,7 @@ import { AuthService } from './modules/auth/auth.service.ts'
 import { LoginThrottle, MemoryThrottleStore, RedisThrottleStore } from './modules/auth/login-throttle.ts'
 import { warmUpPasswordHashing } from './modules/auth/passwords.ts'
 import { signingKeysFrom, TokenService } from './modules/auth/tokens.ts'
-import { ConfigService } from './modules/config/index.ts'
+import { ConfigService, masterKeysOf } from './modules/config/index.ts'
 import { MembersService } from './modules/members/members.service.ts'
 import { TenantsService } from './modules/tenants/tenants.service.ts'
 import { WebhookDeliveriesService, WebhooksService } from './modules/webhooks/index.ts'
@@ -73,7 +73,7 @@ export function createServices(deps: { config: Config; db: Database; redis?: Red
   const members = new MembersService(db, bus)
   const throttle = new LoginThrottle(redis ? new RedisThrottleStore(redis) : new MemoryThrottleStore())
   const auth = new AuthService({ config, db, tokens, directory, throttle, tenants, bus, security })
-  const configuration = new ConfigService(db, config.MASTER_KEY)
+  const configuration = new ConfigService(db, masterKeysOf(config))
   const rbac = new RbacService(db, bus, config, security)
   const inventory = new InventoryService(db)
   const orders = new OrdersService(db)

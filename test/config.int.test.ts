@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp, type App } from '../src/app.ts'
 import { runWithTenant } from '../src/context/index.ts'
 import { withTenant } from '../src/db/index.ts'
-import { ConfigService, rewrapTenantDataKeys } from '../src/modules/config/index.ts'
+import { loadConfig } from '../src/config/index.ts'
+import { ConfigService, rewrapTenantDataKeys, rotateMasterKey } from '../src/modules/config/index.ts'
+import { createServices } from '../src/services.ts'
 import { bearer, createTestApi, type TestApi } from './support/api.ts'
 import { captureLogs } from './support/log-capture.ts'
 
@@ -333,6 +335,65 @@ describe('tenant isolation', () => {
   })
 })
 
+describe('master key rotation without downtime (MASTER_KEY_PREVIOUS, rotateMasterKey)', () => {
+  const NEW = Buffer.alloc(32, 11)
+  const appWith = async (keys: { MASTER_KEY?: Buffer; MASTER_KEY_PREVIOUS?: Buffer }) => {
+    const config = { ...api.testDb.config, ...keys }
+    const app = await buildApp({ config, db: api.testDb.db, services: createServices({ config, db: api.testDb.db }) })
+    await app.ready()
+    return app
+  }
+  const revealWith = (app: Awaited<ReturnType<typeof appWith>>, token: string, key: string) => call(app, { method: 'GET', url: `/api/v1/config/${key}?reveal=true`, token })
+
+  it('servers with the new key and the previous one serve every value while the keys are rewrapped; afterwards the new key alone does', async () => {
+    const tenant = await api.signUp()
+    await put(tenant.token, 'smtp.password', { value: SECRET, encrypted: true }) // wrapped with the old MASTER
+    const onlyNew = await appWith({ MASTER_KEY: NEW })
+    const rotating = await appWith({ MASTER_KEY: NEW, MASTER_KEY_PREVIOUS: MASTER })
+    try {
+      // The new key alone cannot open what the old one wrapped: this is why the previous key is kept.
+      expect((await revealWith(onlyNew, tenant.token, 'smtp.password')).json().code).toBe('encryption_unavailable')
+      expect((await revealWith(rotating, tenant.token, 'smtp.password')).json().value).toBe(SECRET)
+
+      // A tenant's first encrypted write during the rotation is wrapped with the new key.
+      const fresh = await api.signUp()
+      expect((await call(rotating, { method: 'PUT', url: '/api/v1/config/api.token', token: fresh.token, payload: { value: 'fresh', encrypted: true } })).statusCode).toBe(200)
+      expect((await revealWith(onlyNew, fresh.token, 'api.token')).json().value).toBe('fresh')
+
+      // Other suites' tenants in this database hold keys tampered with on purpose: they fail, these do not.
+      const first = await rotateMasterKey(api.testDb.db, { current: NEW, previous: MASTER })
+      const failed = first.failed.map((f) => f.tenantId)
+      expect(failed).not.toContain(tenant.tenantId)
+      expect(failed).not.toContain(fresh.tenantId)
+      expect(first.rewrapped).toBeGreaterThanOrEqual(1)
+      expect((await rotateMasterKey(api.testDb.db, { current: NEW, previous: MASTER })).rewrapped).toBe(0) // safe to run again
+
+      expect((await revealWith(onlyNew, tenant.token, 'smtp.password')).json().value).toBe(SECRET)
+      expect((await revealWith(rotating, tenant.token, 'smtp.password')).json().value).toBe(SECRET)
+      // The old key alone opens nothing any more.
+      expect((await revealWith(api.app, tenant.token, 'smtp.password')).json().code).toBe('encryption_unavailable')
+    } finally {
+      await onlyNew.close()
+      await rotating.close()
+    }
+  })
+
+  it('reports a tenant whose data key neither key opens, and still rewraps the others', async () => {
+    const stray = await api.signUp()
+    await put(stray.token, 'k', { value: 'v', encrypted: true })
+    const other = Buffer.alloc(32, 12)
+    const result = await rotateMasterKey(api.testDb.db, { current: other, previous: Buffer.alloc(32, 13) })
+    expect(result.failed.map((f) => f.tenantId)).toContain(stray.tenantId)
+    expect(result.tenants).toBeGreaterThan(result.failed.length)
+  })
+
+  it('the configuration refuses MASTER_KEY_PREVIOUS without a different MASTER_KEY', () => {
+    const key = Buffer.alloc(32, 1).toString('base64')
+    expect(() => loadConfig({ NODE_ENV: 'test', MASTER_KEY_PREVIOUS: key })).toThrow(/MASTER_KEY_PREVIOUS/)
+    expect(() => loadConfig({ NODE_ENV: 'test', MASTER_KEY: key, MASTER_KEY_PREVIOUS: key })).toThrow(/MASTER_KEY_PREVIOUS/)
+  })
+})
+
 describe('master key rotation (rewrapTenantDataKeys)', () => {
   it('rewraps every data key under the new master, idempotently; values decrypt unchanged', async () => {
     const tenant = await api.signUp()
@@ -343,7 +404,7 @@ describe('master key rotation (rewrapTenantDataKeys)', () => {
     expect(await rewrap()).toBe(1)
     expect(await rewrap()).toBe(0)
 
-    const reveal = (master: Buffer) => runWithTenant(tenant.tenantId, () => new ConfigService(db, master).reveal('rotate.me'))
+    const reveal = (master: Buffer) => runWithTenant(tenant.tenantId, () => new ConfigService(db, { current: master }).reveal('rotate.me'))
     expect((await reveal(newMaster)).value).toEqual({ token: SECRET })
     await expect(reveal(MASTER)).rejects.toMatchObject({ code: 'encryption_unavailable' })
   })

@@ -3,6 +3,7 @@ import { ConfigError } from '../config/index.ts'
 import { MigrationError } from '../db/index.ts'
 import { auditCommand } from './commands/audit.command.ts'
 import { doctorCommand } from './commands/doctor.command.ts'
+import { keysCommand } from './commands/keys.command.ts'
 import { migrateCommand, UsageError } from './commands/migrate.command.ts'
 import { seedCommand } from './commands/seed.command.ts'
 import { tenantCommand } from './commands/tenant.command.ts'
@@ -28,6 +29,8 @@ const USAGE = `usage: tenantry <command>
   audit verify (--tenant ID|SLUG | --all)
                                  check audit hash chains; exit code 1 when one is broken
   audit purge                    remove audit entries older than AUDIT_RETENTION_DAYS, every tenant
+  keys rotate-master             rewrap every tenant's data keys from MASTER_KEY_PREVIOUS to
+                                 MASTER_KEY (servers keep working meanwhile; see README)
   doctor [--json]                the security checklist, item by item (PASS/WARN/FAIL);
                                  exit code 1 when an item fails
 `
@@ -52,6 +55,8 @@ async function run(argv: string[]): Promise<void> {
       return auditCommand(args)
     case 'doctor':
       return doctorCommand(args)
+    case 'keys':
+      return keysCommand(args)
     case undefined:
     case 'help':
     case '--help':

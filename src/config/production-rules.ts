@@ -10,6 +10,9 @@ export function productionRefusals(config: Config): string[] {
   if ((config.JWT_PRIVATE_KEY === undefined) !== (config.JWT_PUBLIC_KEY === undefined)) {
     refusals.push('JWT_PRIVATE_KEY, JWT_PUBLIC_KEY: set both (EdDSA) or neither (HS256 with JWT_SECRET)')
   }
+  if (config.MASTER_KEY_PREVIOUS !== undefined && (config.MASTER_KEY === undefined || config.MASTER_KEY.equals(config.MASTER_KEY_PREVIOUS))) {
+    refusals.push('MASTER_KEY_PREVIOUS: set it only during a rotation, next to a new MASTER_KEY (the key being replaced goes here)')
+  }
   if (config.NODE_ENV !== 'production') return refusals
   const eddsa = config.JWT_PRIVATE_KEY !== undefined && config.JWT_PUBLIC_KEY !== undefined
   if (!eddsa && (!config.JWT_SECRET || config.JWT_SECRET.length < 32)) {

@@ -5,7 +5,7 @@ import { canonicalJson, recordAudit, recordPlatformAction } from '../audit/index
 import * as repository from './config.repository.ts'
 import type { ConfigEntryRow, SealedEntryRow } from './config.repository.ts'
 import { CONFIG_KEY_PATTERN } from './config.schemas.ts'
-import { currentDataKey, unwrap } from './data-keys.ts'
+import { currentDataKey, unwrap, type MasterKeys } from './data-keys.ts'
 import { decryptValue, DecryptionError, encryptValue } from './envelope-crypto.ts'
 
 // Largest value accepted, as serialized JSON: configuration, not a document store. Encrypted
@@ -36,7 +36,7 @@ const ENCRYPTION_UNAVAILABLE = 'set MASTER_KEY (32 bytes, base64) to store encry
 export class ConfigService {
   constructor(
     private readonly db: Database,
-    private readonly masterKey: Buffer | undefined,
+    private readonly masterKeys: MasterKeys | undefined,
   ) {}
 
   async list(options: { limit?: number; cursor?: string }): Promise<{ data: ConfigEntry[]; next_cursor: string | null }> {
@@ -110,9 +110,9 @@ export class ConfigService {
     }
   }
 
-  private master(): Buffer {
-    if (!this.masterKey) throw new AppError('encryption_unavailable', ENCRYPTION_UNAVAILABLE)
-    return this.masterKey
+  private master(): MasterKeys {
+    if (!this.masterKeys) throw new AppError('encryption_unavailable', ENCRYPTION_UNAVAILABLE)
+    return this.masterKeys
   }
 }
 

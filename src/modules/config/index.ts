@@ -1,3 +1,3 @@
 export { ConfigService, MAX_VALUE_BYTES, type ConfigEntry, type PutConfigInput } from './config.service.ts'
 export { configRoutes } from './config.routes.ts'
-export { rewrapTenantDataKeys } from './data-keys.ts'
+export { masterKeysOf, rewrapTenantDataKeys, rotateMasterKey, type MasterKeys, type RotationResult } from './data-keys.ts'

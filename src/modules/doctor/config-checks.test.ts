@@ -36,6 +36,7 @@ describe('doctor: configuration checks', () => {
     [{ METRICS_TOKEN: undefined, PROMETHEUS_METRICS_ENABLED: 'false' }, 'metrics', 'pass'],
     [{ REDIS_URL: undefined }, 'redis', 'warn'],
     [{ MASTER_KEY: undefined }, 'master-key', 'warn'],
+    [{ MASTER_KEY_PREVIOUS: Buffer.alloc(32, 9).toString('base64') }, 'master-key', 'warn'],
     [{ RATE_LIMIT_MULTIPLIER: '1000' }, 'rate-limits', 'warn'],
     [{ SIGNUP_ENABLED: 'true' }, 'signup', 'warn'],
     [{ TENANT_QUERY_PARAM_ENABLED: 'true' }, 'tenant-query-param', 'warn'],

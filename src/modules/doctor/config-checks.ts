@@ -13,9 +13,11 @@ export function configChecks(config: Config): CheckResult[] {
       : warn('node-env', `NODE_ENV=${config.NODE_ENV}: development conveniences are on (generated secrets, open CORS, private webhook targets); the checks below judge this configuration as production would`),
     // What NODE_ENV=production refuses to start with, reported here whatever NODE_ENV is.
     judged('secrets', productionRefusals({ ...config, NODE_ENV: 'production' }), 'JWT signing key and SUPER_ADMIN_KEY are set and long enough'),
-    config.MASTER_KEY
-      ? pass('master-key', 'MASTER_KEY is set: encrypted tenant configuration is available')
-      : warn('master-key', 'MASTER_KEY unset: tenants cannot store encrypted configuration values (openssl rand -base64 32)'),
+    !config.MASTER_KEY
+      ? warn('master-key', 'MASTER_KEY unset: tenants cannot store encrypted configuration values (openssl rand -base64 32)')
+      : config.MASTER_KEY_PREVIOUS
+        ? warn('master-key', 'MASTER_KEY_PREVIOUS is set: a rotation is under way; run tenantry keys rotate-master, then remove it from every instance')
+        : pass('master-key', 'MASTER_KEY is set: encrypted tenant configuration is available'),
     databaseCheck(config),
     databaseTlsCheck(config),
     config.DATABASE_APP_URL

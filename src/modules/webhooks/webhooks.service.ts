@@ -5,7 +5,7 @@ import { withTenant, type Database, type TenantTx } from '../../db/index.ts'
 import { AppError, notFound } from '../../errors/index.ts'
 import { decodeCursor, page } from '../../http/pagination.ts'
 import { recordAudit, recordPlatformAction } from '../audit/index.ts'
-import { currentDataKey, unwrap } from '../config/data-keys.ts'
+import { currentDataKey, masterKeysOf, unwrap } from '../config/data-keys.ts'
 import { decryptValue, encryptValue } from '../config/envelope-crypto.ts'
 import { domainEventCatalog, DOMAIN_EVENT_TYPES } from '../events/index.ts'
 import { effectiveConfig, type PlanName, type TenantSettings } from '../plans/index.ts'
@@ -158,7 +158,7 @@ export class WebhooksService {
   }
 
   private async seal(tx: TenantTx, endpointId: string, secret: string): Promise<StoredSecret> {
-    const master = this.config.MASTER_KEY
+    const master = masterKeysOf(this.config)
     if (!master) return { value: secret, key_version: null }
     const dataKey = await currentDataKey(tx, master)
     return { value: encryptValue(dataKey.key, tx.tenantId, secretAad(endpointId), secret), key_version: dataKey.version }
@@ -166,7 +166,7 @@ export class WebhooksService {
 
   private async open(tx: TenantTx, endpointId: string, stored: StoredSecret): Promise<string> {
     if (stored.key_version === null) return stored.value
-    const master = this.config.MASTER_KEY
+    const master = masterKeysOf(this.config)
     if (!master) throw new AppError('encryption_unavailable', 'this webhook secret is encrypted: set MASTER_KEY to sign its deliveries')
     const row = await repository.findDataKey(tx, stored.key_version)
     if (!row) throw new AppError('encryption_unavailable', 'the data key this webhook secret was sealed with is missing', { key_version: stored.key_version })
