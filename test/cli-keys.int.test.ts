@@ -33,7 +33,8 @@ describe.runIf(serverUrl())('tenantry keys rotate-master (a real process)', () =
   }, 60_000)
 
   it('refuses to run without both keys, or with a previous key equal to the new one', async () => {
-    for (const env of [{ MASTER_KEY: NEW }, { MASTER_KEY_PREVIOUS: OLD }, { MASTER_KEY: NEW, MASTER_KEY_PREVIOUS: NEW }]) {
+    const refused: Record<string, string>[] = [{ MASTER_KEY: NEW }, { MASTER_KEY_PREVIOUS: OLD }, { MASTER_KEY: NEW, MASTER_KEY_PREVIOUS: NEW }]
+    for (const env of refused) {
       const run = await keys(env)
       expect(run.code, JSON.stringify(env)).toBe(1)
       expect(run.stderr).toMatch(/MASTER_KEY/)
