@@ -1,6 +1,7 @@
 // `tenantry tenant …` as an operator runs it: a real process against the test database, next to a
 // running app whose caches must hear of the change (through Redis when the suite has it).
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
@@ -112,4 +113,25 @@ describe.runIf(serverUrl())('tenantry tenant (a real process)', () => {
     expect((await platformLog(org.tenantId)).filter((e) => e.action === 'tenant.exported')).toHaveLength(2)
     expect((await tenant('export', org.slug, '--format', 'csv')).code).toBe(1)
   }, 60_000)
+
+  it('backs up every tenant into a directory: one export each and a manifest with sizes and digests', async () => {
+    await api.signUp()
+    const destination = mkdtempSync(join(tmpdir(), 'tenantry-backup-'))
+    const env = { DATABASE_URL: api.testDb.config.DATABASE_URL, DATABASE_APP_ROLE: APP_ROLE }
+    const run = await runCli(['backup', '--all', '--destination', destination], env)
+    expect(run.code, run.output).toBe(0)
+    expect(run.stderr).toMatch(/\[#{30}\] (\d+)\/\1 done/)
+    const [dir] = readdirSync(destination)
+    const manifest = JSON.parse(readFileSync(join(destination, dir!, 'manifest.json'), 'utf8')) as { tenants: { id: string; file: string; bytes: number; sha256: string; error?: string }[] }
+    const tenants = await ownerQuery<{ id: string }>(api, 'select id from tenants')
+    expect(manifest.tenants.map((t) => t.id).sort()).toEqual(tenants.map((t) => t.id).sort())
+    for (const entry of manifest.tenants) {
+      const content = readFileSync(join(destination, dir!, entry.file))
+      expect(entry.error).toBeUndefined()
+      expect(content.length).toBe(entry.bytes)
+      expect(createHash('sha256').update(content).digest('hex')).toBe(entry.sha256)
+      expect(JSON.parse(content.toString().trimEnd().split('\n').at(-1)!)).toMatchObject({ type: 'end' })
+    }
+    expect((await runCli(['backup', '--destination', destination], env)).code).toBe(1) // --all is required
+  }, 120_000)
 })

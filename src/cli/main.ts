@@ -2,6 +2,7 @@
 import { ConfigError } from '../config/index.ts'
 import { MigrationError } from '../db/index.ts'
 import { auditCommand } from './commands/audit.command.ts'
+import { backupCommand } from './commands/backup.command.ts'
 import { doctorCommand } from './commands/doctor.command.ts'
 import { keysCommand } from './commands/keys.command.ts'
 import { migrateCommand, UsageError } from './commands/migrate.command.ts'
@@ -29,6 +30,8 @@ const USAGE = `usage: tenantry <command>
   audit verify (--tenant ID|SLUG | --all)
                                  check audit hash chains; exit code 1 when one is broken
   audit purge                    remove audit entries older than AUDIT_RETENTION_DAYS, every tenant
+  backup --all --destination DIR [--format ndjson|json]
+                                 every tenant's export into DIR, with a manifest (size, SHA-256)
   keys rotate-master             rewrap every tenant's data keys from MASTER_KEY_PREVIOUS to
                                  MASTER_KEY (servers keep working meanwhile; see README)
   doctor [--json]                the security checklist, item by item (PASS/WARN/FAIL);
@@ -57,6 +60,8 @@ async function run(argv: string[]): Promise<void> {
       return doctorCommand(args)
     case 'keys':
       return keysCommand(args)
+    case 'backup':
+      return backupCommand(args)
     case undefined:
     case 'help':
     case '--help':

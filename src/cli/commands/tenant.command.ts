@@ -72,7 +72,7 @@ export async function tenantCommand(args: string[]): Promise<void> {
         case 'create':
           return tenants.create({ name: request.name, slug: request.slug, plan: request.plan })
         case 'list':
-          return listAll(tenants, request.status)
+          return tenants.listAll(request.status)
         case 'show':
           return tenants.get(await idOf(request.ref))
         case 'suspend':
@@ -115,18 +115,6 @@ function parseRequest(sub: Subcommand, values: { name?: string; slug?: string; p
     return { sub, ref: positionals[0]!, format: (values.format ?? 'ndjson') as ExportFormat, output: values.output }
   }
   return { sub, ref: positionals[0]! }
-}
-
-/** Every tenant, page after page (the platform API's pagination, without a limit on the total). */
-async function listAll(tenants: TenantsService, status: (typeof STATUSES)[number] | undefined): Promise<Tenant[]> {
-  const all: Tenant[] = []
-  let cursor: string | undefined
-  do {
-    const page = await tenants.list({ status, limit: 100, cursor })
-    all.push(...page.data)
-    cursor = page.next_cursor ?? undefined
-  } while (cursor)
-  return all
 }
 
 function print(output: Tenant | Tenant[], json: boolean): void {

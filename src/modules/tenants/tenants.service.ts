@@ -80,6 +80,18 @@ export class TenantsService {
     return { data: result.data.map(withConfiguration), next_cursor: result.next_cursor }
   }
 
+  /** Every tenant (optionally of one status), page after page: the CLI's list and backup. */
+  async listAll(status?: ListTenantsFilter['status']): Promise<Tenant[]> {
+    const all: Tenant[] = []
+    let cursor: string | undefined
+    do {
+      const page = await this.list({ status, limit: 100, cursor })
+      all.push(...page.data)
+      cursor = page.next_cursor ?? undefined
+    } while (cursor)
+    return all
+  }
+
   async update(id: string, input: UpdateTenantInput): Promise<Tenant> {
     return this.change(id, 'tenant.updated', async (_tx, current) => {
       const settings = input.settings ? mergeSettings(current.settings, input.settings) : undefined
