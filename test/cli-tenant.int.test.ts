@@ -134,4 +134,17 @@ describe.runIf(serverUrl())('tenantry tenant (a real process)', () => {
     }
     expect((await runCli(['backup', '--destination', destination], env)).code).toBe(1) // --all is required
   }, 120_000)
+
+  it('db shell: psql as the app role sees one tenant with --tenant, none without; --owner sees them all', async () => {
+    const a = await api.signUp()
+    const b = await api.signUp()
+    const count = async (...args: string[]) => {
+      const run = await runCli(['db', 'shell', ...args, '--', '-Atc', `select current_user || ' ' || count(*) from tenant_users where tenant_id in ('${a.tenantId}', '${b.tenantId}')`], { DATABASE_URL: api.testDb.config.DATABASE_URL, DATABASE_APP_ROLE: APP_ROLE })
+      expect(run.code, run.output).toBe(0)
+      return run.stdout.trim()
+    }
+    expect(await count('--tenant', a.slug)).toBe(`${APP_ROLE} 1`)
+    expect(await count()).toBe(`${APP_ROLE} 0`)
+    expect(await count('--owner')).toMatch(/ 2$/)
+  }, 60_000)
 })

@@ -3,6 +3,7 @@ import { ConfigError } from '../config/index.ts'
 import { MigrationError } from '../db/index.ts'
 import { auditCommand } from './commands/audit.command.ts'
 import { backupCommand } from './commands/backup.command.ts'
+import { dbCommand } from './commands/db.command.ts'
 import { doctorCommand } from './commands/doctor.command.ts'
 import { keysCommand } from './commands/keys.command.ts'
 import { migrateCommand, UsageError } from './commands/migrate.command.ts'
@@ -34,6 +35,8 @@ const USAGE = `usage: tenantry <command>
                                  every tenant's export into DIR, with a manifest (size, SHA-256)
   keys rotate-master             rewrap every tenant's data keys from MASTER_KEY_PREVIOUS to
                                  MASTER_KEY (servers keep working meanwhile; see README)
+  db shell [--tenant ID|SLUG | --owner] [-- psql arguments]
+                                 psql as the app role (RLS on) in a tenant, or as the owner
   doctor [--json]                the security checklist, item by item (PASS/WARN/FAIL);
                                  exit code 1 when an item fails
 `
@@ -62,6 +65,8 @@ async function run(argv: string[]): Promise<void> {
       return keysCommand(args)
     case 'backup':
       return backupCommand(args)
+    case 'db':
+      return dbCommand(args)
     case undefined:
     case 'help':
     case '--help':
