@@ -28,7 +28,10 @@ const BATCH = 500
  */
 export function streamTenantExport(db: Database, tenant: ExportedTenant, format: ExportFormat): Readable {
   const out = new PassThrough()
-  const writer = format === 'ndjson' ? new NdjsonWriter(out) : new JsonWriter(out)
+  // PGlite runs one transaction at a time for the whole server: an export that waited for a slow
+  // reader would stall every other request, so there it reads at full speed and buffers instead.
+  const sink = new Sink(out, db.kind === 'postgres')
+  const writer = format === 'ndjson' ? new NdjsonWriter(sink) : new JsonWriter(sink)
   runWithTenant(tenant.id, () =>
     withTenantSnapshot(db, async (tx) => {
       const tables = exportedTables()
@@ -92,13 +95,16 @@ const toJson = (value: unknown) =>
     return v
   })
 
-/** Writes with backpressure; rejects when the reader has gone (the transaction then ends). */
+/** Writes with backpressure (when asked); rejects when the reader has gone (the transaction then ends). */
 class Sink {
-  constructor(private readonly out: PassThrough) {}
+  constructor(
+    private readonly out: PassThrough,
+    private readonly backpressure: boolean,
+  ) {}
 
   write(chunk: string): Promise<void> {
     if (this.out.destroyed) return Promise.reject(new Error('export stream closed by the reader'))
-    if (this.out.write(chunk)) return Promise.resolve()
+    if (this.out.write(chunk) || !this.backpressure) return Promise.resolve()
     return new Promise((resolve, reject) => {
       const done = (error?: Error) => {
         this.out.off('drain', onDrain).off('close', onClose)
@@ -121,10 +127,7 @@ interface ExportWriter {
 
 /** One JSON value per line: {"type":"header",…}, {"type":"row","table":…,"row":…}, {"type":"end","rows":…}. */
 class NdjsonWriter implements ExportWriter {
-  private readonly sink: Sink
-  constructor(out: PassThrough) {
-    this.sink = new Sink(out)
-  }
+  constructor(private readonly sink: Sink) {}
 
   header(header: Record<string, unknown>): Promise<void> {
     return this.sink.write(`${toJson({ type: 'header', ...header })}\n`)
@@ -146,11 +149,8 @@ class NdjsonWriter implements ExportWriter {
 
 /** One JSON document: the header's fields, then "data": {table: [rows]}, then "rows": counts. */
 class JsonWriter implements ExportWriter {
-  private readonly sink: Sink
   private tables = 0
-  constructor(out: PassThrough) {
-    this.sink = new Sink(out)
-  }
+  constructor(private readonly sink: Sink) {}
 
   header(header: Record<string, unknown>): Promise<void> {
     return this.sink.write(`${toJson(header).slice(0, -1)},"data":{`)
