@@ -8,6 +8,7 @@ import { MigrationError } from './db/migrate.ts'
 import { AppError } from './errors/index.ts'
 import { ensurePlatformAdmin } from './modules/users/index.ts'
 import { createLogger } from './observability/logger.ts'
+import { exitWithFailure } from './lib/exit.ts'
 
 // How long in-flight requests get to finish after SIGTERM before the process exits anyway.
 const SHUTDOWN_GRACE_MS = 10_000
@@ -78,5 +79,6 @@ main().catch((error: unknown) => {
   } else {
     process.stderr.write(`Tenantry cannot start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
   }
-  process.exit(1)
+  exitWithFailure()
 })
+

@@ -12,6 +12,7 @@ import { tenantCommand } from './commands/tenant.command.ts'
 import { userCommand } from './commands/user.command.ts'
 import { workerCommand } from './commands/worker.command.ts'
 import { AppError } from '../errors/index.ts'
+import { exitWithFailure } from '../lib/exit.ts'
 
 const USAGE = `usage: tenantry <command>
 
@@ -83,5 +84,5 @@ run(process.argv.slice(2)).catch((error: unknown) => {
   else if (error instanceof AppError) process.stderr.write(`${error.message}\n`)
   else if (error instanceof MigrationError) process.stderr.write(`migration failed: ${error.message}\n`)
   else process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
-  process.exit(1)
+  exitWithFailure()
 })
