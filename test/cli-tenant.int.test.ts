@@ -4,24 +4,19 @@ import { createHash } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bearer, createTestApi, type TestApi } from './support/api.ts'
+import { bearer, createTestApiOnRedis } from './support/api.ts'
 import { runCli } from './support/cli.ts'
 import { ownerQuery } from './support/domain.ts'
 import { APP_ROLE, redisUrl, serverUrl } from './support/test-env.ts'
 
 describe.runIf(serverUrl())('tenantry tenant (a real process)', () => {
-  let api: TestApi
-  let redis: Redis | undefined
-
+  let api: Awaited<ReturnType<typeof createTestApiOnRedis>>
   beforeAll(async () => {
-    redis = redisUrl() ? new Redis(redisUrl()!) : undefined
-    api = await createTestApi({}, { redis })
+    api = await createTestApiOnRedis()
   })
   afterAll(async () => {
     await api?.close()
-    redis?.disconnect()
   })
 
   const tenant = (...args: string[]) => runCli(['tenant', ...args], { DATABASE_URL: api.testDb.config.DATABASE_URL, DATABASE_APP_ROLE: APP_ROLE, REDIS_URL: redisUrl() })
@@ -63,11 +58,11 @@ describe.runIf(serverUrl())('tenantry tenant (a real process)', () => {
     expect(suspended.code, suspended.output).toBe(0)
     expect(suspended.stdout).toMatch(new RegExp(`^${org.tenantId}  ${org.slug}\\s+suspended`, 'm'))
     // With Redis the running app hears at once; without, its tenant cache (30 s) is cleared by hand.
-    if (!redis) api.services.bus.publish({ kind: 'tenant', tenantId: org.tenantId })
+    if (!api.redis) api.services.bus.publish({ kind: 'tenant', tenantId: org.tenantId })
     await expect.poll(async () => (await members()).json().code, { timeout: 5000 }).toBe('tenant_suspended')
 
     expect((await tenant('reactivate', org.tenantId)).code).toBe(0)
-    if (!redis) api.services.bus.publish({ kind: 'tenant', tenantId: org.tenantId })
+    if (!api.redis) api.services.bus.publish({ kind: 'tenant', tenantId: org.tenantId })
     await expect.poll(async () => (await members()).statusCode, { timeout: 5000 }).toBe(200)
     expect((await platformLog(org.tenantId)).map((e) => `${e.action} ${e.actor_type}`)).toEqual(
       expect.arrayContaining(['tenant.suspended platform', 'tenant.reactivated platform']),
