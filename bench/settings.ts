@@ -45,7 +45,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
     appUrl: appUrlOf(withDatabase(adminUrl, BENCH_DATABASE)),
     durationSec: positiveInteger(env, 'BENCH_DURATION', 6),
     rounds: positiveInteger(env, 'BENCH_ROUNDS', 3),
-    warmupSec: WARMUP_SEC,
+    warmupSec: positiveInteger(env, 'BENCH_WARMUP', WARMUP_SEC),
     connections: positiveInteger(env, 'BENCH_CONNECTIONS', 20),
     only: list(env.BENCH_ONLY),
     largeTenants: positiveInteger(env, 'BENCH_TENANTS', 100_000),
