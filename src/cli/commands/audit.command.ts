@@ -1,11 +1,8 @@
 import { parseArgs } from 'node:util'
-import { InvalidationBus } from '../../cache/invalidation-bus.ts'
 import type { Config } from '../../config/index.ts'
 import type { Database } from '../../db/index.ts'
-import { notFound } from '../../errors/index.ts'
-import { TenantDirectory } from '../../modules/access/tenant-directory.ts'
 import { AuditService, type VerifyResult } from '../../modules/audit/index.ts'
-import { openCliContext } from '../cli-context.ts'
+import { openCliContext, tenantNamed } from '../cli-context.ts'
 import { UsageError } from './migrate.command.ts'
 
 /**
@@ -31,8 +28,7 @@ export async function auditCommand(args: string[]): Promise<void> {
 const auditService = (db: Database, config: Config) => new AuditService(db, { retentionDays: config.AUDIT_RETENTION_DAYS })
 
 async function verifyOne(db: Database, config: Config, ref: string): Promise<void> {
-  const tenant = await new TenantDirectory(db, new InvalidationBus()).findTenant(ref)
-  if (!tenant) throw notFound('tenant', ref)
+  const tenant = await tenantNamed(db, ref)
   const result = await auditService(db, config).verify(tenant.id)
   console.log(describe(tenant.id, result))
   if (!result.ok) process.exitCode = 1

@@ -2,9 +2,7 @@ import { spawn } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig, loadDotEnv, type Config } from '../../config/index.ts'
 import { openDatabase } from '../../db/index.ts'
-import { notFound } from '../../errors/index.ts'
-import { InvalidationBus } from '../../cache/invalidation-bus.ts'
-import { TenantDirectory } from '../../modules/access/tenant-directory.ts'
+import { tenantNamed } from '../cli-context.ts'
 import { UsageError } from './migrate.command.ts'
 
 /**
@@ -38,9 +36,7 @@ export async function dbCommand(args: string[]): Promise<void> {
 async function tenantIdOf(config: Config, ref: string): Promise<string> {
   const db = await openDatabase(config, { onPoolError: (error) => process.stderr.write(`database: ${error.message}\n`) })
   try {
-    const tenant = await new TenantDirectory(db, new InvalidationBus()).findTenant(ref)
-    if (!tenant) throw notFound('tenant', ref)
-    return tenant.id
+    return (await tenantNamed(db, ref)).id
   } finally {
     await db.close()
   }

@@ -10,14 +10,12 @@ import { InvalidationBus } from '../../cache/invalidation-bus.ts'
 import { createRedis } from '../../cache/redis-client.ts'
 import type { Config } from '../../config/index.ts'
 import { runWithContext } from '../../context/index.ts'
-import { notFound } from '../../errors/index.ts'
-import { TenantDirectory } from '../../modules/access/tenant-directory.ts'
 import { ExportService, type ExportFormat } from '../../modules/export/index.ts'
 import { PLAN_NAMES, type PlanName } from '../../modules/plans/index.ts'
 import { TenantsService, type Tenant } from '../../modules/tenants/tenants.service.ts'
 import { createLogger, type Logger } from '../../observability/logger.ts'
 import { SecurityLog } from '../../observability/security-log.ts'
-import { openCliContext } from '../cli-context.ts'
+import { openCliContext, tenantNamed } from '../cli-context.ts'
 import { UsageError } from './migrate.command.ts'
 
 const SUBCOMMANDS = ['create', 'list', 'show', 'suspend', 'reactivate', 'delete', 'export'] as const
@@ -47,12 +45,7 @@ export async function tenantCommand(args: string[]): Promise<void> {
   try {
     const bus = new InvalidationBus(redis, logger)
     const tenants = new TenantsService(db, bus, new SecurityLog(logger))
-    const directory = new TenantDirectory(db, bus)
-    const idOf = async (ref: string) => {
-      const tenant = await directory.findTenant(ref)
-      if (!tenant) throw notFound('tenant', ref)
-      return tenant.id
-    }
+    const idOf = async (ref: string) => (await tenantNamed(db, ref)).id
     // The operator at the shell: platform audit entries name a platform actor, like SUPER_ADMIN_KEY.
     const asOperator = <T>(fn: () => Promise<T>) => runWithContext({ actor: { type: 'platform' }, userAgent: 'tenantry-cli' }, fn)
     if (request.sub === 'export') {
