@@ -30,6 +30,7 @@ import { addUsageHook, usageRoutes } from './modules/usage/index.ts'
 import { exportRoutes } from './modules/export/index.ts'
 import { rateLimits } from './modules/rate-limits/index.ts'
 import { membersRoutes } from './modules/members/members.routes.ts'
+import { usersRoutes } from './modules/users/index.ts'
 import { currentTenantRoutes, tenantsRoutes } from './modules/tenants/tenants.routes.ts'
 import { createServices, type Services } from './services.ts'
 
@@ -113,6 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(currentTenantRoutes, { tenants: services.tenants })
   await app.register(authRoutes, { auth: services.auth })
   await app.register(membersRoutes, { members: services.members })
+  await app.register(usersRoutes, { erasure: services.userErasure })
   await app.register(configRoutes, { config: services.config })
   // One line per module; each module's routes take the service container.
   await app.register(rbacRoutes, { services })

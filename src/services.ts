@@ -17,6 +17,7 @@ import { warmUpPasswordHashing } from './modules/auth/passwords.ts'
 import { signingKeysFrom, TokenService } from './modules/auth/tokens.ts'
 import { ConfigService, masterKeysOf } from './modules/config/index.ts'
 import { MembersService } from './modules/members/members.service.ts'
+import { UserErasureService } from './modules/users/index.ts'
 import { TenantsService } from './modules/tenants/tenants.service.ts'
 import { WebhookDeliveriesService, WebhooksService } from './modules/webhooks/index.ts'
 import { createDispatcher, type WebhookDispatcher } from './modules/webhooks/dispatcher/index.ts'
@@ -35,6 +36,8 @@ export interface Services {
   authenticator: Authenticator
   tenants: TenantsService
   members: MembersService
+  /** GDPR erasure of a user across every tenant (DESIGN §13, D56). */
+  userErasure: UserErasureService
   auth: AuthService
   config: ConfigService
   rbac: RbacService
@@ -89,5 +92,5 @@ export function createServices(deps: { config: Config; db: Database; redis?: Red
   const tenantHealth = new TenantHealthService(db, usageReports, redis)
   const scheduler = new Scheduler({ db, logger: deps.logger })
   for (const job of standardJobs({ config, db, audit, tenants, forecasts, usage: usageReports })) scheduler.register(job)
-  return { bus, directory, tokens, authenticator, tenants, members, auth, config: configuration, rbac, apiKeys, inventory, orders, reports, forecasts, audit, webhooks, webhookDeliveries, dispatcher, rateLimits, usage, usageReports, exports: new ExportService(db), tenantHealth, scheduler }
+  return { bus, directory, tokens, authenticator, tenants, members, userErasure: new UserErasureService(db, members, bus, security), auth, config: configuration, rbac, apiKeys, inventory, orders, reports, forecasts, audit, webhooks, webhookDeliveries, dispatcher, rateLimits, usage, usageReports, exports: new ExportService(db), tenantHealth, scheduler }
 }

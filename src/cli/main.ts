@@ -29,6 +29,9 @@ const USAGE = `usage: tenantry <command>
                                  the tenant's data, secrets left out (to stdout by default)
   user create-admin --email E (--password P | --password-stdin)
                                  create a platform admin (or promote an existing user)
+  user erase <id or email> --yes [--json]
+                                 GDPR erasure: every membership, then the person's email, name
+                                 and password (cannot be undone)
   audit verify (--tenant ID|SLUG | --all)
                                  check audit hash chains; exit code 1 when one is broken
   audit purge                    remove audit entries older than AUDIT_RETENTION_DAYS, every tenant

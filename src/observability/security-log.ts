@@ -14,6 +14,7 @@ export type SecurityEvent =
   | 'api_key.revoked'
   | 'tenant.suspended'
   | 'tenant.reactivated'
+  | 'user.erased'
 
 // Failures and lockouts are what an alert watches; successes and changes are the trail.
 const WARN: ReadonlySet<SecurityEvent> = new Set(['auth.login_failed', 'auth.lockout'])

@@ -121,7 +121,7 @@ function print(output: Tenant | Tenant[], json: boolean): void {
 }
 
 /** With REDIS_URL, waits for the connection so the change reaches running servers at once. */
-async function connectRedis(config: Config, logger: Logger) {
+export async function connectRedis(config: Config, logger: Logger) {
   if (!config.REDIS_URL) return undefined
   const redis = createRedis(config.REDIS_URL, logger)
   try {

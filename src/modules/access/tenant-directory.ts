@@ -16,7 +16,7 @@ export interface MembershipRecord {
 export interface UserRecord {
   id: string
   email: string
-  status: 'active' | 'disabled'
+  status: 'active' | 'disabled' | 'erased'
   isPlatformAdmin: boolean
 }
 

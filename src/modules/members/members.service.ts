@@ -69,7 +69,7 @@ export class MembersService {
         throw quotaExceeded('max_users', limit, `the plan allows ${limit} members`)
       }
       let user = input.userId ? await users.findUserById(tx, input.userId) : await users.findUserByEmail(tx, input.email!)
-      if (input.userId && !user) throw notFound('user', input.userId)
+      if (input.userId && (!user || user.status === 'erased')) throw notFound('user', input.userId)
       if (user && input.password !== undefined) {
         throw new AppError('conflict', 'this person already has an account: add them without a password')
       }
@@ -122,6 +122,32 @@ export class MembersService {
       await audit(tx, 'member.removed', userId, { role: current.role, role_id: current.role_id, status: current.status })
     })
     this.bus.publish({ kind: 'membership', tenantId: currentTenantId(), userId })
+  }
+
+  /**
+   * The membership's part of erasing a user (D56), in the tenant in context: it goes whatever the
+   * caller holds, but a live tenant keeps its last active Admin (a deleted one has no use for
+   * one: `tenantDeleted`). False when there was no membership.
+   */
+  async eraseMembership(userId: string, options: { tenantDeleted: boolean }): Promise<boolean> {
+    const removed = await withTenant(this.db, async (tx) => {
+      const current = await repository.findMember(tx, userId)
+      if (!current) return false
+      if (!options.tenantDeleted && isAdmin(current) && current.status === 'active') await assertNotLastAdmin(tx, userId)
+      await repository.deleteMembership(tx, userId)
+      await audit(tx, 'member.erased', userId, { role: current.role, role_id: current.role_id, status: current.status })
+      return true
+    })
+    if (removed) this.bus.publish({ kind: 'membership', tenantId: currentTenantId(), userId })
+    return removed
+  }
+
+  /** Whether the user is the only active Admin of the tenant in context (erasure asks first). */
+  async isLastActiveAdmin(userId: string): Promise<boolean> {
+    return withTenant(this.db, async (tx) => {
+      const admins = await repository.activeAdminIds(tx)
+      return admins.length === 1 && admins[0] === userId
+    })
   }
 
   /** For operators (POST /tenants/:id/users): the same rules, inside the named tenant. */

@@ -6,15 +6,17 @@ export interface UserRow {
   email: string
   name: string | null
   password_hash: string | null
-  status: 'active' | 'disabled'
+  status: 'active' | 'disabled' | 'erased'
   is_platform_admin: boolean
   default_tenant_id: string | null
   created_at: Date
   updated_at: Date
   last_login_at: Date | null
+  /** Set when the user was erased (D56); the row then identifies no one. */
+  erased_at: Date | null
 }
 
-const COLUMNS = 'id, email, name, password_hash, status, is_platform_admin, default_tenant_id, created_at, updated_at, last_login_at'
+const COLUMNS = 'id, email, name, password_hash, status, is_platform_admin, default_tenant_id, created_at, updated_at, last_login_at, erased_at'
 
 export const normaliseEmail = (email: string): string => email.trim().toLowerCase()
 
@@ -64,4 +66,34 @@ export async function clearDefaultTenant(tx: Queryable, id: string, tenantId: st
 export async function activeTenantIds(tx: Queryable, userId: string): Promise<string[]> {
   const { rows } = await tx.query<{ tenant_id: string }>("select tenant_id from tenantry_user_tenants($1) where status = 'active'", [userId])
   return rows.map((row) => row.tenant_id)
+}
+
+/** Every tenant where the user is a member, whatever its status (SECURITY DEFINER, migration 0010). */
+export async function membershipTenants(tx: Queryable, userId: string): Promise<{ id: string; deleted: boolean }[]> {
+  const { rows } = await tx.query<{ id: string; status: string }>(
+    'select id, status from tenants where id in (select tenant_id from tenantry_user_membership_tenants($1)) order by id',
+    [userId],
+  )
+  return rows.map((row) => ({ id: row.id, deleted: row.status === 'deleted' }))
+}
+
+/** Stops logins and token use at once; an erased user stays erased. */
+export async function disableUser(tx: Queryable, id: string): Promise<void> {
+  await tx.query("update users set status = 'disabled', updated_at = now() where id = $1 and status <> 'erased'", [id])
+}
+
+/**
+ * Erasure (D56): the row stays for the ids that point at it, but nothing in it identifies the
+ * person. The email becomes a placeholder that keeps the unique constraint and frees the address.
+ */
+export async function scrubUser(tx: Queryable, id: string): Promise<UserRow> {
+  const { rows } = await tx.query<UserRow>(
+    `update users
+        set email = 'erased-' || id || '@erased.invalid', name = null, password_hash = null, last_login_at = null,
+            default_tenant_id = null, is_platform_admin = false, status = 'erased', erased_at = now(), updated_at = now()
+      where id = $1
+     returning ${COLUMNS}`,
+    [id],
+  )
+  return rows[0]!
 }

@@ -1,0 +1,71 @@
+// GDPR erasure of a user (DESIGN §13, docs/decisions.md D56). A user is global: one person with
+// memberships in any number of tenants. Erasing them removes every membership (each in its own
+// tenant's context and audit log) and then everything in the user row that identifies the person.
+import type { InvalidationBus } from '../../cache/invalidation-bus.ts'
+import { runWithTenant } from '../../context/index.ts'
+import { withSystem, type Database } from '../../db/index.ts'
+import { AppError, notFound } from '../../errors/index.ts'
+import type { SecurityLog } from '../../observability/security-log.ts'
+import { recordPlatformAction } from '../audit/index.ts'
+import type { MembersService } from '../members/members.service.ts'
+import * as users from './users.repository.ts'
+
+export interface ErasedUser {
+  id: string
+  status: 'erased'
+  erased_at: Date
+  /** The tenants whose membership this erasure removed (empty when the user was erased before). */
+  tenants: string[]
+}
+
+export class UserErasureService {
+  constructor(
+    private readonly db: Database,
+    private readonly members: MembersService,
+    private readonly bus: InvalidationBus,
+    private readonly security: SecurityLog,
+  ) {}
+
+  /**
+   * Erases the user. Refused, changing nothing, when it would leave a tenant without an active
+   * Admin (409 last_admin, naming the tenants): an operator hands the tenant over first.
+   * Idempotent: a second call answers the first one's erasure, and a call that stopped half-way
+   * (a crash between tenants) is finished by calling again.
+   */
+  async erase(userId: string): Promise<ErasedUser> {
+    const user = await withSystem(this.db, (tx) => users.findUserById(tx, userId))
+    if (!user) throw notFound('user', userId)
+    if (user.status === 'erased') return { id: user.id, status: 'erased', erased_at: user.erased_at!, tenants: [] }
+
+    const tenants = await withSystem(this.db, (tx) => users.membershipTenants(tx, userId))
+    await this.assertNoTenantLosesItsAdmin(userId, tenants)
+
+    // Disabled first: from here on no login succeeds and no token of theirs is accepted, on every
+    // instance, while the memberships go one tenant at a time.
+    await withSystem(this.db, (tx) => users.disableUser(tx, userId))
+    this.bus.publish({ kind: 'user', userId })
+    for (const tenant of tenants) {
+      await runWithTenant(tenant.id, () => this.members.eraseMembership(userId, { tenantDeleted: tenant.deleted }))
+    }
+
+    const erased = await withSystem(this.db, async (tx) => {
+      const row = await users.scrubUser(tx, userId)
+      await recordPlatformAction(tx, { action: 'user.erased', targetType: 'user', targetId: userId, metadata: { tenants: tenants.length } })
+      return row
+    })
+    this.bus.publish({ kind: 'user', userId })
+    this.security.event('user.erased', { user_id: userId, tenants: tenants.length })
+    return { id: erased.id, status: 'erased', erased_at: erased.erased_at!, tenants: tenants.map((tenant) => tenant.id) }
+  }
+
+  /** Deleted tenants are left out: they have no one to administer any more. */
+  private async assertNoTenantLosesItsAdmin(userId: string, tenants: { id: string; deleted: boolean }[]): Promise<void> {
+    const blocked: string[] = []
+    for (const tenant of tenants) {
+      if (!tenant.deleted && (await runWithTenant(tenant.id, () => this.members.isLastActiveAdmin(userId)))) blocked.push(tenant.id)
+    }
+    if (blocked.length > 0) {
+      throw new AppError('last_admin', `the user is the only active Admin of ${blocked.length} tenant(s): make someone else Admin, or delete the tenant, first`, { tenants: blocked })
+    }
+  }
+}
