@@ -31,6 +31,7 @@ import { exportRoutes } from './modules/export/index.ts'
 import { rateLimits } from './modules/rate-limits/index.ts'
 import { membersRoutes } from './modules/members/members.routes.ts'
 import { usersRoutes } from './modules/users/index.ts'
+import { consoleRoutes } from './console/console.routes.ts'
 import { currentTenantRoutes, tenantsRoutes } from './modules/tenants/tenants.routes.ts'
 import { createServices, type Services } from './services.ts'
 
@@ -127,5 +128,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(webhooksRoutes, { services })
   await app.register(usageRoutes, { services })
   await app.register(exportRoutes, { services })
+  await app.register(consoleRoutes)
   return app as unknown as App
 }

@@ -22,6 +22,18 @@ const API_OPTIONS: HelmetOptions = {
   xXssProtection: false,
 }
 
+// /console is the web console's page and assets: its own scripts, styles and API calls only,
+// never framed, no inline script (so nothing a tenant stored can run), no plugins or forms
+// posting elsewhere.
+const CONSOLE_OPTIONS: HelmetOptions = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: { defaultSrc: ["'none'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], connectSrc: ["'self'"], imgSrc: ["'self'", 'data:'], baseUri: ["'none'"], formAction: ["'none'"], frameAncestors: ["'none'"] },
+  },
+  xFrameOptions: { action: 'deny' },
+  referrerPolicy: { policy: 'no-referrer' },
+}
+
 /** Responses carry tenant data: no shared or browser cache may keep them. */
 const API_CACHE_CONTROL = 'no-store'
 
@@ -52,13 +64,16 @@ export function apiSecurityHeaders(): Record<string, string> {
 
 export function registerSecurityHeaders(app: FastifyInstance): void {
   const documentHeaders = securityHeaders()
+  const consoleHeaders = securityHeaders(CONSOLE_OPTIONS)
   const apiHeaders = apiSecurityHeaders()
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(isDocument(request.url) ? documentHeaders : apiHeaders)
+    reply.headers(underPrefix(request.url, '/docs') ? documentHeaders : underPrefix(request.url, '/console') ? consoleHeaders : apiHeaders)
     done()
   })
 }
 
-function isDocument(url: string): boolean {
-  return url.startsWith('/docs') && (url.length === 5 || url[5] === '/' || url[5] === '?')
+/** `/docs`, `/docs/…` or `/docs?…`, not `/docsfoo`. */
+function underPrefix(url: string, prefix: string): boolean {
+  const next = url[prefix.length]
+  return url.startsWith(prefix) && (next === undefined || next === '/' || next === '?')
 }
