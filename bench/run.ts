@@ -11,12 +11,12 @@ import { TokenService } from '../src/modules/auth/tokens.ts'
 import { runLoad, type LoadOptions } from './load.ts'
 import { probe } from './probe.ts'
 import { machineBusySeconds, postgresCpuSeconds } from './process-cpu.ts'
-import { figuresOf, formatFigures, formatVariants, rowsOf, writeResults, type Measured, type RoundFigures } from './report.ts'
+import { figuresOf, formatFigures, formatVariants, rowsOf, writeResults, type Measured, type PairFigures, type RoundFigures } from './report.ts'
 import { buildRequests, type Credentials } from './requests.ts'
 import { appUrlOf, LARGE_DATABASE, PROVISION_DATABASE, readSettings, withDatabase, type BenchSettings } from './settings.ts'
 import { setupLargeDatabase, setupPgliteDatabase, setupSmallDatabase, type BenchData } from './setup-database.ts'
 import { baseEnv, startServer } from './spawn-server.ts'
-import { selectVariants, type DatabaseName, type Variant } from './variants.ts'
+import { BASELINE, selectVariants, type DatabaseName, type Variant } from './variants.ts'
 
 const RESULTS_FILE = fileURLToPath(new URL('./results/latest.json', import.meta.url))
 // Limits stay on and are counted on every request; ×1,000,000 only keeps them from refusing the
@@ -65,7 +65,13 @@ function serverEnv(run: Run, variant: Variant, target: Target): Record<string, s
   }
 }
 
-async function measureVariant(run: Run, variant: Variant): Promise<RoundFigures> {
+/** A variant's server, started, probed and warmed up: measure it as often as needed, then stop it. */
+interface StartedVariant {
+  measure(durationSec: number): Promise<RoundFigures>
+  stop(): Promise<void>
+}
+
+async function startVariant(run: Run, variant: Variant): Promise<StartedVariant> {
   const target = run.targets[variant.database]!
   const profile = run.settings.profile.includes(variant.name)
   const server = await startServer(variant.server, {
@@ -85,18 +91,63 @@ async function measureVariant(run: Run, variant: Variant): Promise<RoundFigures>
       ...requests(), // fresh unique prefixes for every load
     })
     await runLoad(load(run.settings.warmupSec))
-    const before = { server: server.cpuSeconds(), postgres: postgresCpuSeconds(), machine: machineBusySeconds() }
-    const figures = await runLoad(load(run.settings.durationSec))
-    const perRequest = (seconds: number) => (seconds * 1e6) / figures.requests
     return {
-      ...figures,
-      rssBytes: server.rss(),
-      cpuMicrosPerRequest: perRequest(server.cpuSeconds() - before.server),
-      postgresCpuMicrosPerRequest: perRequest(postgresCpuSeconds() - before.postgres),
-      machineCpuMicrosPerRequest: perRequest(machineBusySeconds() - before.machine),
+      async measure(durationSec) {
+        const before = { server: server.cpuSeconds(), postgres: postgresCpuSeconds(), machine: machineBusySeconds() }
+        const figures = await runLoad(load(durationSec))
+        const perRequest = (seconds: number) => (seconds * 1e6) / figures.requests
+        return {
+          ...figures,
+          rssBytes: server.rss(),
+          cpuMicrosPerRequest: perRequest(server.cpuSeconds() - before.server),
+          postgresCpuMicrosPerRequest: perRequest(postgresCpuSeconds() - before.postgres),
+          machineCpuMicrosPerRequest: perRequest(machineBusySeconds() - before.machine),
+        }
+      },
+      stop: () => server.stop(),
+    }
+  } catch (error) {
+    await server.stop()
+    throw error
+  }
+}
+
+async function measureVariant(run: Run, variant: Variant): Promise<RoundFigures> {
+  const started = await startVariant(run, variant)
+  try {
+    return await started.measure(run.settings.durationSec)
+  } finally {
+    await started.stop()
+  }
+}
+
+/**
+ * Figure 1's ratio from back-to-back pairs: both servers stay up and their loads alternate
+ * (bare, API, then API, bare, …), each pair measured within seconds. The rounds measure the two
+ * about half a minute apart, long enough on this shared VM for the machine's speed to change by
+ * 30-50% in between; a pair sees the same minute. See bench/README.md.
+ */
+async function measurePairs(run: Run, baseline: Variant, api: Variant): Promise<PairFigures[]> {
+  const bare = await startVariant(run, baseline)
+  try {
+    const served = await startVariant(run, api)
+    try {
+      const pairs: PairFigures[] = []
+      for (let pair = 0; pair < run.settings.pairs; pair++) {
+        const duration = run.settings.pairDurationSec
+        const apiFirst = pair % 2 === 1
+        const first = await (apiFirst ? served : bare).measure(duration)
+        const second = await (apiFirst ? bare : served).measure(duration)
+        const [baseFigures, apiFigures] = apiFirst ? [second, first] : [first, second]
+        pairs.push({ bare: baseFigures, api: apiFigures })
+        console.log(`  pair ${String(pair + 1).padStart(2)}  ${apiFirst ? 'API first ' : 'bare first'}  bare ${Math.round(baseFigures.requestsPerSec)} req/s, API ${Math.round(apiFigures.requestsPerSec)} req/s: ${(apiFigures.requestsPerSec / baseFigures.requestsPerSec).toFixed(2)}  (machine µs/req ${Math.round(baseFigures.machineCpuMicrosPerRequest)} vs ${Math.round(apiFigures.machineCpuMicrosPerRequest)})`)
+      }
+      return pairs
+    } finally {
+      await served.stop()
     }
   } finally {
-    await server.stop()
+    await bare.stop()
   }
 }
 
@@ -174,9 +225,16 @@ async function main(): Promise<void> {
         rounds.get(variant.name)!.push(figures)
       }
     }
+    const baseline = selected.find((v) => v.name === BASELINE)
+    const apiRead = selected.find((v) => v.name === 'api_read')
+    let pairs: PairFigures[] = []
+    if (baseline && apiRead && settings.pairs > 0) {
+      console.log(`pairs: ${BASELINE} and api_read back to back, ${settings.pairDurationSec} s each`)
+      pairs = await measurePairs(run, baseline, apiRead)
+    }
     const measured: Measured[] = selected.map((variant) => ({ variant, rounds: rounds.get(variant.name)! }))
     const rows = rowsOf(measured, settings.connections)
-    const figures = figuresOf(rows, settings.largeTenants)
+    const figures = figuresOf(rows, settings.largeTenants, pairs)
 
     console.log(`\n${formatVariants(rows)}\n`)
     for (const variant of selected) console.log(`  ${variant.name}: ${variant.description}`)
@@ -193,7 +251,7 @@ async function main(): Promise<void> {
     writeResults(output, {
       postgresVersion, durationSec: settings.durationSec, rounds: settings.rounds, connections: settings.connections,
       loadAverageAtStart: Number(loadAverageAtStart.toFixed(2)), elapsedSec, databases, command: commandLine(),
-    }, rows, figures)
+    }, rows, figures, pairs)
     console.log(`written to ${output === RESULTS_FILE ? 'bench/results/latest.json' : output} in ${elapsedSec} s`)
   } finally {
     cleanup()
@@ -204,7 +262,7 @@ const seconds = (since: number) => Math.round((Date.now() - since) / 1000)
 
 /** The bench settings this run was started with, as a command to repeat it. */
 function commandLine(): string {
-  const names = ['BENCH_DATABASE_URL', 'BENCH_DURATION', 'BENCH_ROUNDS', 'BENCH_CONNECTIONS', 'BENCH_ONLY', 'BENCH_TENANTS', 'BENCH_TENANT_ITEMS', 'BENCH_SERVER_ENV']
+  const names = ['BENCH_DATABASE_URL', 'BENCH_DURATION', 'BENCH_ROUNDS', 'BENCH_PAIRS', 'BENCH_PAIR_DURATION', 'BENCH_CONNECTIONS', 'BENCH_ONLY', 'BENCH_TENANTS', 'BENCH_TENANT_ITEMS', 'BENCH_SERVER_ENV']
   const set = names.filter((name) => process.env[name]).map((name) => `${name}=${process.env[name]}`)
   const script = process.env.npm_lifecycle_event
   return [...set, script ? `npm run ${script}` : 'npx tsx bench/run.ts'].join(' ')

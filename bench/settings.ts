@@ -10,6 +10,10 @@ export interface BenchSettings {
   /** Rounds over all variants; each figure is the median of its rounds (BENCH_ROUNDS). */
   rounds: number
   warmupSec: number
+  /** Back-to-back pairs of the bare and the API read for figure 1's ratio (BENCH_PAIRS; 0: none). */
+  pairs: number
+  /** Measured seconds of each load of a pair (BENCH_PAIR_DURATION). */
+  pairDurationSec: number
   connections: number
   /** Parts or variant names to run (BENCH_ONLY, comma-separated); empty = all. See variants.ts. */
   only: string[]
@@ -46,6 +50,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
     durationSec: positiveInteger(env, 'BENCH_DURATION', 6),
     rounds: positiveInteger(env, 'BENCH_ROUNDS', 3),
     warmupSec: positiveInteger(env, 'BENCH_WARMUP', WARMUP_SEC),
+    pairs: env.BENCH_PAIRS === '0' ? 0 : positiveInteger(env, 'BENCH_PAIRS', 8),
+    pairDurationSec: positiveInteger(env, 'BENCH_PAIR_DURATION', 4),
     connections: positiveInteger(env, 'BENCH_CONNECTIONS', 20),
     only: list(env.BENCH_ONLY),
     largeTenants: positiveInteger(env, 'BENCH_TENANTS', 100_000),
