@@ -90,7 +90,7 @@ export async function scrubUser(tx: Queryable, id: string): Promise<UserRow> {
   const { rows } = await tx.query<UserRow>(
     `update users
         set email = 'erased-' || id || '@erased.invalid', name = null, password_hash = null, last_login_at = null,
-            default_tenant_id = null, is_platform_admin = false, status = 'erased', erased_at = now(), updated_at = now()
+            default_tenant_id = null, is_platform_admin = false, status = 'erased', erased_at = coalesce(erased_at, now()), updated_at = now()
       where id = $1
      returning ${COLUMNS}`,
     [id],
