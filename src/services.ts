@@ -22,7 +22,7 @@ import { TenantsService } from './modules/tenants/tenants.service.ts'
 import { WebhookDeliveriesService, WebhooksService } from './modules/webhooks/index.ts'
 import { createDispatcher, type WebhookDispatcher } from './modules/webhooks/dispatcher/index.ts'
 import { TenantHealthService, UsageMeter, UsageService } from './modules/usage/index.ts'
-import { ExportService } from './modules/export/index.ts'
+import { ExportService, ImportService } from './modules/export/index.ts'
 import { Scheduler, standardJobs } from './modules/scheduler/index.ts'
 import { RequestLimiter } from './modules/rate-limits/index.ts'
 import { createLogger, type Logger } from './observability/logger.ts'
@@ -56,6 +56,8 @@ export interface Services {
   usageReports: UsageService
   /** Tenant exports (DESIGN §13): streamed, secrets left out. */
   exports: ExportService
+  /** Tenant import into an empty tenant (DESIGN §13, D57): platform only. */
+  imports: ImportService
   tenantHealth: TenantHealthService
   /** Scheduled jobs (retention, purges, snapshots); buildApp starts it when SCHEDULER_ENABLED. */
   scheduler: Scheduler
@@ -92,5 +94,5 @@ export function createServices(deps: { config: Config; db: Database; redis?: Red
   const tenantHealth = new TenantHealthService(db, usageReports, redis)
   const scheduler = new Scheduler({ db, logger: deps.logger })
   for (const job of standardJobs({ config, db, audit, tenants, forecasts, usage: usageReports })) scheduler.register(job)
-  return { bus, directory, tokens, authenticator, tenants, members, userErasure: new UserErasureService(db, members, bus, security), auth, config: configuration, rbac, apiKeys, inventory, orders, reports, forecasts, audit, webhooks, webhookDeliveries, dispatcher, rateLimits, usage, usageReports, exports: new ExportService(db), tenantHealth, scheduler }
+  return { bus, directory, tokens, authenticator, tenants, members, userErasure: new UserErasureService(db, members, bus, security), auth, config: configuration, rbac, apiKeys, inventory, orders, reports, forecasts, audit, webhooks, webhookDeliveries, dispatcher, rateLimits, usage, usageReports, exports: new ExportService(db), imports: new ImportService(db, { tenants, webhooks, bus }), tenantHealth, scheduler }
 }

@@ -4,24 +4,17 @@ import { createHash } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bearer, createTestApiOnRedis } from './support/api.ts'
-import { runCli } from './support/cli.ts'
+import { describe, expect, it } from 'vitest'
+import { bearer } from './support/api.ts'
+import { cliFixture, runCli } from './support/cli.ts'
 import { ownerQuery } from './support/domain.ts'
-import { APP_ROLE, redisUrl, serverUrl } from './support/test-env.ts'
+import { APP_ROLE, serverUrl } from './support/test-env.ts'
 
 describe.runIf(serverUrl())('tenantry tenant (a real process)', () => {
-  let api: Awaited<ReturnType<typeof createTestApiOnRedis>>
-  beforeAll(async () => {
-    api = await createTestApiOnRedis()
-  })
-  afterAll(async () => {
-    await api?.close()
-  })
-
-  const tenant = (...args: string[]) => runCli(['tenant', ...args], { DATABASE_URL: api.testDb.config.DATABASE_URL, DATABASE_APP_ROLE: APP_ROLE, REDIS_URL: redisUrl() })
+  const cli = cliFixture('tenant')
+  const tenant = cli.run
   const platformLog = (tenantId: string) =>
-    ownerQuery<{ action: string; actor_type: string }>(api, 'select action, actor_type from platform_audit_log where target_id = $1 order by created_at, id', [tenantId])
+    ownerQuery<{ action: string; actor_type: string }>(cli.api, 'select action, actor_type from platform_audit_log where target_id = $1 order by created_at, id', [tenantId])
 
   it('creates a tenant through the service: provisioned, active, in the platform log as the platform', async () => {
     const name = `CLI Org ${Date.now()}`
@@ -30,13 +23,13 @@ describe.runIf(serverUrl())('tenantry tenant (a real process)', () => {
     const body = JSON.parse(created.stdout)
     expect(body).toMatchObject({ name, status: 'active', plan: 'premium', configuration: expect.any(Object) })
 
-    const fetched = await api.app.inject({ url: `/api/v1/tenants/${body.id}`, headers: api.operator })
+    const fetched = await cli.api.app.inject({ url: `/api/v1/tenants/${body.id}`, headers: cli.api.operator })
     expect(fetched.json()).toMatchObject({ id: body.id, slug: body.slug, status: 'active' })
     expect(await platformLog(body.id)).toEqual([{ action: 'tenant.created', actor_type: 'platform' }])
   }, 60_000)
 
   it('lists every tenant, filtered by status, and shows one by id or slug', async () => {
-    const org = await api.signUp()
+    const org = await cli.api.signUp()
     const listed = await tenant('list', '--status', 'active', '--json')
     expect(listed.code, listed.output).toBe(0)
     const rows = JSON.parse(listed.stdout) as { id: string; status: string }[]
@@ -50,19 +43,19 @@ describe.runIf(serverUrl())('tenantry tenant (a real process)', () => {
   }, 60_000)
 
   it('suspends a tenant: its members are refused on their next request, and reactivation lets them back', async () => {
-    const org = await api.signUp()
-    const members = () => api.app.inject({ url: '/api/v1/members', headers: bearer(org.token) })
+    const org = await cli.api.signUp()
+    const members = () => cli.api.app.inject({ url: '/api/v1/members', headers: bearer(org.token) })
     expect((await members()).statusCode).toBe(200) // the running app has the tenant cached as active
 
     const suspended = await tenant('suspend', org.slug)
     expect(suspended.code, suspended.output).toBe(0)
     expect(suspended.stdout).toMatch(new RegExp(`^${org.tenantId}  ${org.slug}\\s+suspended`, 'm'))
     // With Redis the running app hears at once; without, its tenant cache (30 s) is cleared by hand.
-    if (!api.redis) api.services.bus.publish({ kind: 'tenant', tenantId: org.tenantId })
+    if (!cli.api.redis) cli.api.services.bus.publish({ kind: 'tenant', tenantId: org.tenantId })
     await expect.poll(async () => (await members()).json().code, { timeout: 5000 }).toBe('tenant_suspended')
 
     expect((await tenant('reactivate', org.tenantId)).code).toBe(0)
-    if (!api.redis) api.services.bus.publish({ kind: 'tenant', tenantId: org.tenantId })
+    if (!cli.api.redis) cli.api.services.bus.publish({ kind: 'tenant', tenantId: org.tenantId })
     await expect.poll(async () => (await members()).statusCode, { timeout: 5000 }).toBe(200)
     expect((await platformLog(org.tenantId)).map((e) => `${e.action} ${e.actor_type}`)).toEqual(
       expect.arrayContaining(['tenant.suspended platform', 'tenant.reactivated platform']),
@@ -70,7 +63,7 @@ describe.runIf(serverUrl())('tenantry tenant (a real process)', () => {
   }, 60_000)
 
   it('refuses what the API refuses, with exit code 1 and nothing changed', async () => {
-    const org = await api.signUp()
+    const org = await cli.api.signUp()
     const again = await tenant('reactivate', org.slug)
     expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining('already active') })
 
@@ -82,11 +75,11 @@ describe.runIf(serverUrl())('tenantry tenant (a real process)', () => {
       expect(refused.code, args.join(' ')).toBe(1)
       expect(refused.stderr, args.join(' ')).toContain('usage: tenantry')
     }
-    expect((await api.app.inject({ url: `/api/v1/tenants/${org.tenantId}`, headers: api.operator })).json().status).toBe('active')
+    expect((await cli.api.app.inject({ url: `/api/v1/tenants/${org.tenantId}`, headers: cli.api.operator })).json().status).toBe('active')
   }, 120_000)
 
   it('deletes softly: the tenant is kept, marked deleted, and can be reactivated', async () => {
-    const org = await api.signUp()
+    const org = await cli.api.signUp()
     const deleted = await tenant('delete', org.tenantId, '--json')
     expect(deleted.code, deleted.output).toBe(0)
     expect(JSON.parse(deleted.stdout)).toMatchObject({ id: org.tenantId, status: 'deleted', deleted_at: expect.any(String) })
@@ -94,7 +87,7 @@ describe.runIf(serverUrl())('tenantry tenant (a real process)', () => {
   }, 60_000)
 
   it('exports a tenant to stdout or a file, as the platform route does', async () => {
-    const org = await api.signUp()
+    const org = await cli.api.signUp()
     const stdout = await tenant('export', org.slug)
     expect(stdout.code, stdout.stderr).toBe(0)
     const lines = stdout.stdout.trimEnd().split('\n').map((line) => JSON.parse(line))
@@ -110,15 +103,15 @@ describe.runIf(serverUrl())('tenantry tenant (a real process)', () => {
   }, 60_000)
 
   it('backs up every tenant into a directory: one export each and a manifest with sizes and digests', async () => {
-    await api.signUp()
+    await cli.api.signUp()
     const destination = mkdtempSync(join(tmpdir(), 'tenantry-backup-'))
-    const env = { DATABASE_URL: api.testDb.config.DATABASE_URL, DATABASE_APP_ROLE: APP_ROLE }
+    const env = { DATABASE_URL: cli.api.testDb.config.DATABASE_URL, DATABASE_APP_ROLE: APP_ROLE }
     const run = await runCli(['backup', '--all', '--destination', destination], env)
     expect(run.code, run.output).toBe(0)
     expect(run.stderr).toMatch(/\[#{30}\] (\d+)\/\1 done/)
     const [dir] = readdirSync(destination)
     const manifest = JSON.parse(readFileSync(join(destination, dir!, 'manifest.json'), 'utf8')) as { tenants: { id: string; file: string; bytes: number; sha256: string; error?: string }[] }
-    const tenants = await ownerQuery<{ id: string }>(api, 'select id from tenants')
+    const tenants = await ownerQuery<{ id: string }>(cli.api, 'select id from tenants')
     expect(manifest.tenants.map((t) => t.id).sort()).toEqual(tenants.map((t) => t.id).sort())
     for (const entry of manifest.tenants) {
       const content = readFileSync(join(destination, dir!, entry.file))
@@ -131,10 +124,10 @@ describe.runIf(serverUrl())('tenantry tenant (a real process)', () => {
   }, 120_000)
 
   it('db shell: psql as the app role sees one tenant with --tenant, none without; --owner sees them all', async () => {
-    const a = await api.signUp()
-    const b = await api.signUp()
+    const a = await cli.api.signUp()
+    const b = await cli.api.signUp()
     const count = async (...args: string[]) => {
-      const run = await runCli(['db', 'shell', ...args, '--', '-Atc', `select current_user || ' ' || count(*) from tenant_users where tenant_id in ('${a.tenantId}', '${b.tenantId}')`], { DATABASE_URL: api.testDb.config.DATABASE_URL, DATABASE_APP_ROLE: APP_ROLE })
+      const run = await runCli(['db', 'shell', ...args, '--', '-Atc', `select current_user || ' ' || count(*) from tenant_users where tenant_id in ('${a.tenantId}', '${b.tenantId}')`], { DATABASE_URL: cli.api.testDb.config.DATABASE_URL, DATABASE_APP_ROLE: APP_ROLE })
       expect(run.code, run.output).toBe(0)
       return run.stdout.trim()
     }

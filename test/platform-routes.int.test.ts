@@ -38,6 +38,8 @@ const calls: PlatformCall[] = [
   call('GET', '/api/v1/tenants/:id/usage', undefined, '?timeRange=7d'),
   call('GET', '/api/v1/tenants/:id/health'),
   call('POST', '/api/v1/tenants/:id/export'),
+  // A tenant with members is not empty: were it let through, the answer would be a 409, never a change.
+  call('POST', '/api/v1/tenants/:id/import', { format: 'tenantry.export', format_version: 1, data: {}, rows: {} }),
   // Aimed at the tenant's founder: erasing them would take the tenant's only Admin.
   { method: 'POST', url: '/api/v1/users/:id/erase', path: () => `/api/v1/users/${org.userId}/erase` },
 ]

@@ -27,6 +27,9 @@ const USAGE = `usage: tenantry <command>
                                  the tenant lifecycle of the platform API (--json for JSON)
   tenant export <id or slug> [--format ndjson|json] [--output FILE]
                                  the tenant's data, secrets left out (to stdout by default)
+  tenant import <id or slug> --file FILE [--format ndjson|json] [--json]
+                                 an export into an empty tenant, in one transaction; prints
+                                 what was imported, changed or skipped, and new invitations
   user create-admin --email E (--password P | --password-stdin)
                                  create a platform admin (or promote an existing user)
   user erase <id or email> --yes [--json]

@@ -84,8 +84,10 @@ export async function createTestApi(overrides: Record<string, string> = {}, opti
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
+export type TestApiOnRedis = TestApi & { redis: Redis | undefined }
+
 /** createTestApi on the suite's Redis when REDIS_URL is set (else in-process); close() disconnects it too. */
-export async function createTestApiOnRedis(overrides: Record<string, string> = {}): Promise<TestApi & { redis: Redis | undefined }> {
+export async function createTestApiOnRedis(overrides: Record<string, string> = {}): Promise<TestApiOnRedis> {
   const redis = redisUrl() ? new Redis(redisUrl()!) : undefined
   const api = await createTestApi(overrides, { redis })
   const closeApi = api.close

@@ -10,7 +10,9 @@ import { InvalidationBus } from '../../cache/invalidation-bus.ts'
 import { createRedis } from '../../cache/redis-client.ts'
 import type { Config } from '../../config/index.ts'
 import { runWithContext } from '../../context/index.ts'
-import { ExportService, type ExportFormat } from '../../modules/export/index.ts'
+import { ExportService, ImportService, type ExportFormat, type ImportFile } from '../../modules/export/index.ts'
+import { WebhooksService } from '../../modules/webhooks/index.ts'
+import { printImport } from '../import-summary.ts'
 import { PLAN_NAMES, type PlanName } from '../../modules/plans/index.ts'
 import { TenantsService, type Tenant } from '../../modules/tenants/tenants.service.ts'
 import { createLogger, type Logger } from '../../observability/logger.ts'
@@ -18,7 +20,7 @@ import { SecurityLog } from '../../observability/security-log.ts'
 import { openCliContext, tenantNamed } from '../cli-context.ts'
 import { UsageError } from './migrate.command.ts'
 
-const SUBCOMMANDS = ['create', 'list', 'show', 'suspend', 'reactivate', 'delete', 'export'] as const
+const SUBCOMMANDS = ['create', 'list', 'show', 'suspend', 'reactivate', 'delete', 'export', 'import'] as const
 type Subcommand = (typeof SUBCOMMANDS)[number]
 const STATUSES = ['provisioning', 'active', 'suspended', 'deleted'] as const
 
@@ -33,7 +35,7 @@ export async function tenantCommand(args: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       name: { type: 'string' }, slug: { type: 'string' }, plan: { type: 'string' }, status: { type: 'string' }, json: { type: 'boolean' },
-      format: { type: 'string' }, output: { type: 'string' },
+      format: { type: 'string' }, output: { type: 'string' }, file: { type: 'string' },
     },
   })
   const request = parseRequest(sub as Subcommand, values, positionals)
@@ -58,6 +60,13 @@ export async function tenantCommand(args: string[]): Promise<void> {
         throw error
       }
       if (request.output) process.stderr.write(`exported to ${request.output}\n`)
+      return
+    }
+    if (request.sub === 'import') {
+      const importer = new ImportService(db, { tenants, webhooks: new WebhooksService(db, config), bus })
+      const summary = await asOperator(async () => importer.importFile(await idOf(request.ref), request.file))
+      printImport(summary, values.json === true)
+      if (redis) await redis.ping().catch(() => undefined)
       return
     }
     const output = await asOperator(async () => {
@@ -88,10 +97,11 @@ export async function tenantCommand(args: string[]): Promise<void> {
 type Request =
   | { sub: 'create'; name: string; slug?: string; plan?: PlanName }
   | { sub: 'export'; ref: string; format: ExportFormat; output?: string }
+  | { sub: 'import'; ref: string; file: ImportFile }
   | { sub: 'list'; status?: (typeof STATUSES)[number] }
   | { sub: 'show' | 'suspend' | 'reactivate' | 'delete'; ref: string }
 
-function parseRequest(sub: Subcommand, values: { name?: string; slug?: string; plan?: string; status?: string; format?: string; output?: string }, positionals: string[]): Request {
+function parseRequest(sub: Subcommand, values: { name?: string; slug?: string; plan?: string; status?: string; format?: string; output?: string; file?: string }, positionals: string[]): Request {
   if (sub === 'create') {
     if (!values.name || positionals.length > 0) throw new UsageError('tenant create needs --name N (and takes --slug S, --plan P)')
     if (values.plan !== undefined && !PLAN_NAMES.includes(values.plan as PlanName)) throw new UsageError(`--plan must be one of ${PLAN_NAMES.join(', ')}`)
@@ -106,6 +116,12 @@ function parseRequest(sub: Subcommand, values: { name?: string; slug?: string; p
   if (sub === 'export') {
     if (values.format !== undefined && values.format !== 'ndjson' && values.format !== 'json') throw new UsageError('--format must be ndjson or json')
     return { sub, ref: positionals[0]!, format: (values.format ?? 'ndjson') as ExportFormat, output: values.output }
+  }
+  if (sub === 'import') {
+    if (!values.file) throw new UsageError('tenant import needs --file PATH (an export; --format json for a JSON document, else by its extension)')
+    if (values.format !== undefined && values.format !== 'ndjson' && values.format !== 'json') throw new UsageError('--format must be ndjson or json')
+    const format = (values.format ?? (values.file.toLowerCase().endsWith('.json') ? 'json' : 'ndjson')) as ExportFormat
+    return { sub, ref: positionals[0]!, file: { path: values.file, format } }
   }
   return { sub, ref: positionals[0]! }
 }

@@ -33,3 +33,6 @@ export const MEMBER_USERS_SQL = `
     from tenant_users tu join users u on u.id = tu.user_id
    where tu.tenant_id = $1
    order by u.created_at, u.id`
+
+/** The system roles (global) by id and name: what a membership's role_id means in this deployment. */
+export const SYSTEM_ROLES_SQL = 'select id, name from roles order by name'

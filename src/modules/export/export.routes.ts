@@ -5,6 +5,7 @@ import { PLATFORM_ERRORS, problemResponses, TENANT_ERRORS } from '../../http/ope
 import type { Services } from '../../services.ts'
 import type { StartedExport } from './export.service.ts'
 import type { ExportFormat } from './tenant-export.ts'
+import { importRoutes } from './import.routes.ts'
 
 const tags = ['export']
 const security = [{ bearer: [] }]
@@ -30,6 +31,9 @@ export async function exportRoutes(app: FastifyInstance, { services }: { service
     config: { access: 'platform' },
     schema: { tags, security, summary: "A tenant's data, streamed (secrets left out); audited in the platform and the tenant's log", params: ExportParams, querystring: ExportQuery, response: { 200: STREAMED, ...problemResponses(...PLATFORM_ERRORS, 'not_found') } },
   }, async (request, reply) => send(request, reply, await exports.start(await tenants.get(request.params.id), formatOf(request.query), { platform: true })))
+
+  // Its own plugin: it reads bodies differently (import.routes.ts).
+  await app.register(importRoutes, { services })
 }
 
 const formatOf = (query: { format?: ExportFormat }): ExportFormat => query.format ?? 'ndjson'

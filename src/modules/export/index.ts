@@ -1,3 +1,5 @@
 export { ExportService } from './export.service.ts'
 export { exportRoutes } from './export.routes.ts'
 export { EXPORT_FORMAT_VERSION, streamTenantExport, type ExportFormat } from './tenant-export.ts'
+export { ImportService, type ImportSummary } from './import.service.ts'
+export type { ImportFile } from './import-source.ts'

@@ -1,7 +1,7 @@
 import { PassThrough, type Readable } from 'node:stream'
 import { runWithTenant } from '../../context/index.ts'
 import { withTenantSnapshot, type Database } from '../../db/index.ts'
-import { exportedTables, MEMBER_USERS_SQL, REDACTED, REDACTED_COLUMNS, REDACTED_VALUES, SKIPPED_TABLES } from './export-plan.ts'
+import { exportedTables, MEMBER_USERS_SQL, SYSTEM_ROLES_SQL, REDACTED, REDACTED_COLUMNS, REDACTED_VALUES, SKIPPED_TABLES } from './export-plan.ts'
 
 export type ExportFormat = 'ndjson' | 'json'
 
@@ -35,6 +35,9 @@ export function streamTenantExport(db: Database, tenant: ExportedTenant, format:
   runWithTenant(tenant.id, () =>
     withTenantSnapshot(db, async (tx) => {
       const tables = exportedTables()
+      // Memberships and keys name system roles by id, and ids differ between deployments: the
+      // names let an import into another deployment map them (tenant-import.ts).
+      const { rows: systemRoles } = await tx.query(SYSTEM_ROLES_SQL)
       await writer.header({
         format: 'tenantry.export',
         format_version: EXPORT_FORMAT_VERSION,
@@ -42,6 +45,7 @@ export function streamTenantExport(db: Database, tenant: ExportedTenant, format:
         tenant,
         tables: ['users', ...tables],
         left_out: { tables: SKIPPED_TABLES, columns: REDACTED_COLUMNS, values: REDACTED_VALUES, users: ['password_hash'] },
+        system_roles: systemRoles,
       })
       const counts: Record<string, number> = {}
       const { rows: users } = await tx.query(MEMBER_USERS_SQL, [tx.tenantId])

@@ -4,6 +4,9 @@ import { createHash, randomBytes } from 'node:crypto'
 // invitation inside that tenant's context; only the SHA-256 of the whole token is stored.
 const TOKEN = /^inv_([0-9a-f]{32})_([A-Za-z0-9_-]{32})$/
 
+/** How long an invitation stays acceptable (POST /members, and members brought in by an import). */
+export const INVITATION_TTL_MS = 7 * 86_400_000
+
 export function createInvitationToken(tenantId: string): { token: string; tokenHash: string } {
   const token = `inv_${tenantId.replaceAll('-', '')}_${randomBytes(24).toString('base64url')}`
   return { token, tokenHash: hashInvitationToken(token) }

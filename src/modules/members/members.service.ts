@@ -8,13 +8,11 @@ import { hashPassword, passwordProblems } from '../auth/passwords.ts'
 import { effectiveConfig, quotaExceeded, type PlanDefaults, type PlanName, type TenantSettings } from '../plans/index.ts'
 import { ALL_PERMISSIONS, assertCanGrant, findAssignableRole, type HeldPermissions, type RoleRecord } from '../rbac/index.ts'
 import { usersRepository as users } from '../users/index.ts'
-import { createInvitationToken } from './invitation-token.ts'
+import { createInvitationToken, INVITATION_TTL_MS } from './invitation-token.ts'
 import { lockTenant } from '../tenants/index.ts'
 import * as repository from './members.repository.ts'
 import type { MemberRow } from './members.repository.ts'
 
-// How long an invitation stays acceptable.
-const INVITATION_TTL_MS = 7 * 86_400_000
 
 export interface AddMemberInput {
   email?: string

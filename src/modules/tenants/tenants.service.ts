@@ -7,6 +7,7 @@ import { decodeCursor, page } from '../../http/pagination.ts'
 import { SecurityLog } from '../../observability/security-log.ts'
 import { canonicalJson, recordAudit, recordPlatformAction } from '../audit/index.ts'
 import { effectiveConfig, exceededLimits, type PlanDefaults, type PlanName, type TenantSettings, type TenantSettingsPatch } from '../plans/index.ts'
+import { DEFAULT_CONFIGURATION } from './default-configuration.ts'
 import { assertValidSlug, slugFromName, withSuffix } from './slug.ts'
 import * as repository from './tenants.repository.ts'
 import type { TenantRow } from './tenants.repository.ts'
@@ -19,7 +20,6 @@ export type Provisioner = (tx: TenantTx, tenant: TenantRow) => Promise<void>
 
 // A deleted tenant can be reactivated for this long; after it, only a purge is left.
 export const DELETED_TENANT_RETENTION_DAYS = 30
-const DEFAULT_CONFIGURATION: Record<string, unknown> = { timezone: 'UTC', locale: 'en' }
 
 export class TenantsService {
   private readonly provisioners: Provisioner[] = [seedDefaultConfiguration]

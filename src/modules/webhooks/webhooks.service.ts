@@ -120,6 +120,15 @@ export class WebhooksService {
     return { secret, previous_secret_expires_at: expiresAt }
   }
 
+  /**
+   * For a tenant import (docs/decisions.md D57): a fresh secret for an endpoint whose secret the
+   * export left out, sealed as at creation and shown to no one; rotating it is how an Admin
+   * learns one. Runs in the caller's tenant transaction.
+   */
+  sealUnseenSecret(tx: TenantTx, endpointId: string): Promise<StoredSecret> {
+    return this.seal(tx, endpointId, newWebhookSecret())
+  }
+
   async listDeliveries(endpointId: string, options: { limit?: number; cursor?: string }): Promise<Page<DeliveryRow>> {
     const limit = options.limit ?? 50
     const rows = await withTenant(this.db, async (tx) => {
