@@ -137,6 +137,25 @@ describe('adding members', () => {
     expect(await membership(org.tenantId, removed.member.user_id)).toBeUndefined()
   })
 
+  it('a second invitation, once the account has a password, is accepted only with that password', async () => {
+    // Invited by two tenants before choosing a password: the first acceptance sets it.
+    const other = await api.signUp()
+    const email = uniqueEmail('twice')
+    const first = (await add(org.token, { email, role: 'Analyst' })).json()
+    const second = (await add(other.token, { email, role: 'Analyst' })).json()
+    expect(second.invitation_token).toBeDefined()
+    expect((await acceptInvite(first.invitation_token, PASSWORD)).statusCode).toBe(200)
+
+    // The token alone opens nothing: a wrong password is refused and the invitation stays unspent.
+    const guessed = await acceptInvite(second.invitation_token, 'another password entirely')
+    expect(guessed.statusCode).toBe(401)
+    expect(guessed.json().code).toBe('invalid_credentials')
+    expect(await membership(other.tenantId, first.member.user_id)).toEqual({ status: 'invited', role: 'Analyst' })
+    const accepted = await acceptInvite(second.invitation_token, PASSWORD)
+    expect(accepted.statusCode).toBe(200)
+    expect(accepted.json().tenant.id).toBe(other.tenantId)
+  })
+
   it("applies the tenant's password policy at accept-invite (weak or over 256 bytes → 400, token unspent)", async () => {
     const { invitation_token: token, member } = (await add(org.token, { email: uniqueEmail('policy'), role: 'Analyst' })).json()
     for (const password of ['short', `a${'é'.repeat(128)}`]) {

@@ -211,6 +211,31 @@ describe('a file from another deployment', () => {
     expect(key[0]!.role_id).toBe((await ownerQuery<{ role_id: string }>(api, 'select role_id from api_keys where tenant_id = $1', [source.tenantId]))[0]!.role_id)
   })
 
+  it('never invites an account that has a password here: a file naming anyone\'s email as invited gets them no token', async () => {
+    // Someone with an account (and a password) here, whom a file lists as an invited member.
+    const victim = await api.addMember(third.token, 'Analyst')
+    const fileUserId = randomUUID()
+    const membership = rowsOnly().find((l) => l.table === 'tenant_users')!
+    const rows = rowsOnly()
+    const lastUser = rows.map((l) => l.table).lastIndexOf('users')
+    const lastMember = rows.map((l) => l.table).lastIndexOf('tenant_users')
+    const withVictim = [...rows]
+    withVictim.splice(lastMember + 1, 0, { ...membership, row: { ...membership.row, user_id: fileUserId, status: 'invited' } })
+    withVictim.splice(lastUser + 1, 0, { type: 'row', table: 'users', row: { id: fileUserId, email: victim.email, name: 'Victim', status: 'active', created_at: new Date().toISOString() } })
+    const counts = end().rows!
+    const crafted = ndjson([header(), ...withVictim, { ...end(), rows: { ...counts, users: counts.users! + 1, tenant_users: counts.tenant_users! + 1 } }])
+
+    const target = await api.createTenant()
+    const response = await importInto(api, target.id, crafted)
+    expect(response.statusCode, response.body).toBe(200)
+    const summary = response.json()
+    expect(summary.invitations.map((i: { email: string }) => i.email)).not.toContain(victim.email.toLowerCase())
+    expect(summary.changed).toContainEqual(expect.objectContaining({ table: 'tenant_users', change: expect.stringContaining('active instead of invited') }))
+    const [joined] = await ownerQuery<{ status: string }>(api, 'select status from tenant_users where tenant_id = $1 and user_id = $2', [target.id, victim.userId])
+    expect(joined).toEqual({ status: 'active' })
+    expect(await ownerQuery(api, 'select 1 from invitations where tenant_id = $1 and user_id = $2', [target.id, victim.userId])).toEqual([])
+  })
+
   it('refuses a role this deployment does not have', async () => {
     const target = await api.createTenant()
     const before = await tenantFootprint(api, target.id)

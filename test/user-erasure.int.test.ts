@@ -143,18 +143,23 @@ describe('POST /api/v1/users/:id/erase', () => {
     expect(await membershipsOf(member.userId)).toEqual([org.tenantId])
   })
 
-  it('an erased user cannot be added back by id', async () => {
+  it('an erased user cannot be added back, by id or by the placeholder address', async () => {
     const org = await api.signUp()
     const member = await api.addMember(org.token, 'Analyst')
     expectOk(await erase(member.userId))
     expectProblem(await client.post(`/api/v1/tenants/${org.tenantId}/users`, { user_id: member.userId, role: 'Analyst' }), 404, 'not_found')
+    // Nor by the placeholder address the erasure left in the row.
+    const placeholder = `erased-${member.userId}@erased.invalid`
+    const byEmail = await api.app.inject({ method: 'POST', url: '/api/v1/members', headers: bearer(org.token), payload: { email: placeholder, role: 'Analyst' } })
+    expect(byEmail.statusCode, byEmail.body).toBe(400)
     expect(await membershipsOf(member.userId)).toEqual([])
   })
 })
 
 describe('erasure leaves everyone else as they were (property)', () => {
-  it('erasing any subset of users removes exactly their memberships and rows, nobody else\'s', async () => {
-    // Three tenants whose founders stay; four people with random roles in random tenants.
+  it('erasing any subset of people removes exactly their memberships and rows, nobody else\'s', async () => {
+    // Three tenants whose founders stay their Admins; each round four new people, members of the
+    // first tenant and of one of the two others with a random role (Admins included).
     const orgs = [await api.signUp(), await api.signUp(), await api.signUp()]
     const people: { userId: string; email: string }[] = []
     for (let i = 0; i < 4; i++) {

@@ -119,7 +119,13 @@ export class AuthService {
         const membership = await members.findMember(tx, userId)
         // A member suspended since the invitation was sent stays suspended: the token is void.
         if (!found || found.status !== 'active' || membership?.status !== 'invited') throw invalid()
-        if (!found.password_hash) await users.setPasswordHash(tx, userId, passwordHash)
+        // An account that already has a password (invited elsewhere first, or brought in by an
+        // import) proves it here: an invitation token alone never signs anyone in to it.
+        if (found.password_hash) {
+          if (!(await verifyPassword(found.password_hash, input.password)).ok) {
+            throw new AppError('invalid_credentials', 'this account already has a password: accept the invitation with it')
+          }
+        } else await users.setPasswordHash(tx, userId, passwordHash)
         await members.updateMembership(tx, userId, { status: 'active' })
         await users.setDefaultTenantIfUnset(tx, userId, tenantId)
         return found

@@ -4,6 +4,7 @@
 // table is copied as it is, its tenant_id replaced by the target's.
 import { randomBytes } from 'node:crypto'
 import type { TenantTx } from '../../db/index.ts'
+import { assertEndpointFields } from '../webhooks/webhooks.service.ts'
 import { REDACTED } from './export-plan.ts'
 import { invalidFile } from './import-reader.ts'
 
@@ -37,7 +38,7 @@ export interface RuleContext {
   roleId(fileRoleId: unknown, at: string): string
   /** A new sealed secret for an imported webhook endpoint (WebhooksService.sealUnseenSecret). */
   sealSecret(endpointId: string): Promise<{ value: string; key_version: number | null }>
-  /** The members without a usable password here, or invited in the source: they get invitations. */
+  /** The members without a password here (not suspended): they get invitations. */
   invited(row: Row): boolean
   note: Notes
 }
@@ -63,6 +64,9 @@ export const IMPORT_RULES: Readonly<Record<string, TableRule>> = {
       if (context.invited(row)) {
         if (row.status !== 'invited') context.note.changed('tenant_users', CHANGES.invited)
         row.status = 'invited'
+      } else if (row.status === 'invited') {
+        context.note.changed('tenant_users', CHANGES.joinedActive)
+        row.status = 'active'
       }
     },
   },
@@ -96,6 +100,13 @@ export const IMPORT_RULES: Readonly<Record<string, TableRule>> = {
   webhook_endpoints: {
     async transform(row, context, at) {
       if (typeof row.id !== 'string') refuse(`${at}: a webhook endpoint needs its id`, at)
+      // What creating it through the API would refuse, the file may not bring in either.
+      if (!Array.isArray(row.events) || !row.headers || typeof row.headers !== 'object') refuse(`${at}: a webhook endpoint needs its events and headers`, at)
+      try {
+        assertEndpointFields({ events: row.events as string[], headers: row.headers as Record<string, string> })
+      } catch (error) {
+        refuse(`${at}: ${(error as Error).message}`, at)
+      }
       const sealed = await context.sealSecret(row.id as string)
       Object.assign(row, { secret: sealed.value, secret_key_version: sealed.key_version, previous_secret: null, previous_secret_key_version: null, previous_secret_expires_at: null })
       row.status = 'disabled'
@@ -116,8 +127,10 @@ export const IMPORT_RULES: Readonly<Record<string, TableRule>> = {
 }
 
 const CHANGES = {
+  joinedActive:
+    'active instead of invited: the person already has an account with a password here, and an invitation token would sign its holder in to that account; they join as POST /members adds an existing account',
   invited:
-    'invited instead of active: the person has no password in this deployment (or was invited in the source); a new invitation each, its token in "invitations" (shown once)',
+    'invited instead of active: the person has no password in this deployment; a new invitation each, its token in "invitations" (shown once)',
   revoked: 'imported revoked: the export leaves key hashes out, so no key of the file can work; create new keys',
   disabled:
     'imported disabled with a new secret nobody has seen: rotate it (POST /api/v1/webhooks/:id/rotate-secret), give it to the receiver, then PATCH status active',

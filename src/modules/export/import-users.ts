@@ -41,7 +41,8 @@ export class ImportedUsers {
   async add(tx: TenantTx, rows: { row: Record<string, unknown>; at: string }[]): Promise<void> {
     const users = rows.map(({ row, at }) => this.validate(row, at))
     const { rows: existing } = await tx.query<{ id: string; email: string; has_password: boolean }>(
-      'select id, email, password_hash is not null as has_password from users where email = any($1::text[])',
+      // An erased account is nobody: its placeholder address matches no one (a new row with it is refused).
+      "select id, email, password_hash is not null as has_password from users where email = any($1::text[]) and status <> 'erased'",
       [users.map((user) => user.email)],
     )
     const byEmail = new Map(existing.map((user) => [user.email, user]))

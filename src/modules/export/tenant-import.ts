@@ -69,8 +69,10 @@ class ImportRun implements Notes {
       userId: (fileId) => this.users.get(fileId)?.id,
       roleId: (fileId, at) => this.roleId(fileId, at),
       sealSecret: (endpointId) => deps.sealSecret(tx, endpointId),
-      // Suspended stays suspended; anyone else without a password here cannot log in: invited.
-      invited: (row) => row.status !== 'suspended' && (row.status === 'invited' || !this.users.target(row.user_id)?.hasPassword),
+      // Suspended stays suspended. Someone with a password here joins active, as POST /members
+      // adds an existing account: an invitation token would let its holder sign in as that
+      // person, whatever the file says. Anyone else cannot log in yet: invited.
+      invited: (row) => row.status !== 'suspended' && !this.users.target(row.user_id)?.hasPassword,
       note: this,
     }
   }

@@ -68,6 +68,8 @@ export class MembersService {
       }
       let user = input.userId ? await users.findUserById(tx, input.userId) : await users.findUserByEmail(tx, input.email!)
       if (input.userId && (!user || user.status === 'erased')) throw notFound('user', input.userId)
+      // An erased account is nobody (D56): its placeholder address names no one who could join.
+      if (user?.status === 'erased') throw new AppError('validation_failed', 'this address belongs to an erased account', { field: 'email' })
       if (user && input.password !== undefined) {
         throw new AppError('conflict', 'this person already has an account: add them without a password')
       }

@@ -44,18 +44,33 @@ export class UserErasureService {
     // instance, while the memberships go one tenant at a time.
     await withSystem(this.db, (tx) => users.disableUser(tx, userId))
     this.bus.publish({ kind: 'user', userId })
-    for (const tenant of tenants) {
-      await runWithTenant(tenant.id, () => this.members.eraseMembership(userId, { tenantDeleted: tenant.deleted }))
-    }
+    const removed = await this.removeMemberships(userId, tenants)
 
     const erased = await withSystem(this.db, async (tx) => {
       const row = await users.scrubUser(tx, userId)
-      await recordPlatformAction(tx, { action: 'user.erased', targetType: 'user', targetId: userId, metadata: { tenants: tenants.length } })
-      return row
+      if (row) await recordPlatformAction(tx, { action: 'user.erased', targetType: 'user', targetId: userId, metadata: { tenants: removed.length } })
+      return row ?? (await users.findUserById(tx, userId))!
     })
     this.bus.publish({ kind: 'user', userId })
-    this.security.event('user.erased', { user_id: userId, tenants: tenants.length })
-    return { id: erased.id, status: 'erased', erased_at: erased.erased_at!, tenants: tenants.map((tenant) => tenant.id) }
+    this.security.event('user.erased', { user_id: userId, tenants: removed.length })
+    return { id: erased.id, status: 'erased', erased_at: erased.erased_at!, tenants: removed }
+  }
+
+  /**
+   * Each membership in its tenant's context. A tenant may add the (disabled) user by email while
+   * this runs, so the list is read again until it is empty (three passes at most: a tenant that
+   * keeps adding them gets a 409 and the operator calls again).
+   */
+  private async removeMemberships(userId: string, tenants: { id: string; deleted: boolean }[]): Promise<string[]> {
+    const removed: string[] = []
+    for (let pass = 0; tenants.length > 0; pass++) {
+      if (pass === 3) throw new AppError('conflict', 'the user keeps being added to tenants while being erased: call erase again')
+      for (const tenant of tenants) {
+        if (await runWithTenant(tenant.id, () => this.members.eraseMembership(userId, { tenantDeleted: tenant.deleted }))) removed.push(tenant.id)
+      }
+      tenants = await withSystem(this.db, (tx) => users.membershipTenants(tx, userId))
+    }
+    return removed.sort()
   }
 
   /** Deleted tenants are left out: they have no one to administer any more. */

@@ -86,14 +86,15 @@ export async function disableUser(tx: Queryable, id: string): Promise<void> {
  * Erasure (D56): the row stays for the ids that point at it, but nothing in it identifies the
  * person. The email becomes a placeholder that keeps the unique constraint and frees the address.
  */
-export async function scrubUser(tx: Queryable, id: string): Promise<UserRow> {
+export async function scrubUser(tx: Queryable, id: string): Promise<UserRow | undefined> {
+  // `status <> 'erased'`: of two erasures at once, one scrubs (and audits), the other finds it done.
   const { rows } = await tx.query<UserRow>(
     `update users
         set email = 'erased-' || id || '@erased.invalid', name = null, password_hash = null, last_login_at = null,
-            default_tenant_id = null, is_platform_admin = false, status = 'erased', erased_at = coalesce(erased_at, now()), updated_at = now()
-      where id = $1
+            default_tenant_id = null, is_platform_admin = false, status = 'erased', erased_at = now(), updated_at = now()
+      where id = $1 and status <> 'erased'
      returning ${COLUMNS}`,
     [id],
   )
-  return rows[0]!
+  return rows[0]
 }

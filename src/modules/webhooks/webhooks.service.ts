@@ -213,6 +213,16 @@ function keepMaskedValues(headers: Record<string, string>, stored: Record<string
   return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, value === MASKED_HEADER_VALUE && name in stored ? stored[name]! : value]))
 }
 
+/**
+ * The checks of a created endpoint that need no network: known event types, no header the
+ * dispatcher sets. For endpoints that arrive another way (a tenant import, D57); their URL is
+ * checked when a delivery is sent, as every URL is (ssrf/).
+ */
+export function assertEndpointFields(endpoint: { events: string[]; headers: Record<string, string> }): void {
+  assertEvents(endpoint.events)
+  assertHeaders(endpoint.headers)
+}
+
 function assertEvents(events: string[]): string[] {
   const known = new Set<string>(DOMAIN_EVENT_TYPES)
   const unknown = events.filter((type) => type !== '*' && !known.has(type))
