@@ -1,9 +1,9 @@
 // Small helpers for the platform (operator) route tests: calls, problem+json checks, and reads
 // of the database as its owner (RLS not applied), so a test sees what really is stored.
 import type { LightMyRequestResponse } from 'fastify'
-import { expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { OwnerSession } from '../../src/db/index.ts'
-import type { TestApi } from './api.ts'
+import { createTestApi, type TestApi } from './api.ts'
 import { serverUrl } from './test-env.ts'
 
 export type Response = LightMyRequestResponse
@@ -93,5 +93,29 @@ async function waitForLockWaiters(api: TestApi, waiters: number): Promise<void> 
     const [row] = await ownerRows<{ n: number }>(api, `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)
     if (row!.n >= waiters) return
     await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+/**
+ * A platform suite's fixture (call it at the top of the file): a test API made before the file's
+ * tests and closed after them, and the operator's client on it.
+ */
+export function platformSuite(overrides: Record<string, string> = {}): { readonly api: TestApi; readonly client: ReturnType<typeof platformClient> } {
+  let api: TestApi | undefined
+  let client: ReturnType<typeof platformClient> | undefined
+  beforeAll(async () => {
+    api = await createTestApi(overrides)
+    client = platformClient(api)
+  })
+  afterAll(() => api?.close())
+  return {
+    get api() {
+      if (!api) throw new Error('platformSuite: the API exists only while the suite runs')
+      return api
+    },
+    get client() {
+      if (!client) throw new Error('platformSuite: the client exists only while the suite runs')
+      return client
+    },
   }
 }
