@@ -280,6 +280,9 @@ describe('a bad file changes nothing', () => {
     ['rows out of order', () => ndjson(withEnd([...rowsOnly()].reverse())), 'out_of_order'],
     ['a value the database refuses', () => ndjson(withEnd(rowsOnly().map((l) => (l.table === 'inventory_items' ? { ...l, row: { ...l.row, quantity: -1 } } : l)))), 'rejected_row'],
     ['something after the end record', () => `${file}${ndjson([end()])}`, 'trailing_data'],
+    // What creating an endpoint refuses, a file may not bring in: a header the dispatcher sets, an unknown event.
+    ['a webhook header the dispatcher sets', () => ndjson(withEnd(rowsOnly().map((l) => (l.table === 'webhook_endpoints' ? { ...l, row: { ...l.row, headers: { 'Webhook-Signature': 'forged' } } } : l)))), 'rejected_row'],
+    ['an unknown webhook event', () => ndjson(withEnd(rowsOnly().map((l) => (l.table === 'webhook_endpoints' ? { ...l, row: { ...l.row, events: ['tenant.stolen'] } } : l)))), 'rejected_row'],
     ['an empty body', () => '', 'missing_header'],
   ]
 
