@@ -22,6 +22,9 @@ export interface PairFigures {
   api: RoundFigures
 }
 
+/** A pair's figure-1 ratio: the API read's requests/s over the bare read's. */
+export const pairRatio = (pair: PairFigures): number => pair.api.requestsPerSec / pair.bare.requestsPerSec
+
 export interface Measured {
   variant: Variant
   rounds: RoundFigures[]
@@ -124,7 +127,7 @@ function readRatio(rows: Row[], pairs: PairFigures[]): { value: number | null; n
   const bare = rows.find((r) => r.name === BASELINE)
   const rounds = api && bare && bare.requests_per_sec > 0 ? round(api.requests_per_sec / bare.requests_per_sec, 2) : null
   if (pairs.length === 0) return { value: rounds, note: 'api_read / a_bare_postgresjs at full load (round medians)' }
-  const ratios = pairs.map((pair) => pair.api.requestsPerSec / pair.bare.requestsPerSec)
+  const ratios = pairs.map(pairRatio)
   return {
     value: round(median(ratios), 2),
     note: `median of ${pairs.length} back-to-back pairs (${ratios.map((r) => r.toFixed(2)).join(', ')}); the round medians give ${rounds ?? '-'}`,
@@ -293,7 +296,7 @@ export function writeResults(file: string, info: RunInfo, rows: Row[], figures: 
     read_pairs: pairs.map((pair) => ({
       bare_requests_per_sec: Math.round(pair.bare.requestsPerSec),
       api_requests_per_sec: Math.round(pair.api.requestsPerSec),
-      ratio: round(pair.api.requestsPerSec / pair.bare.requestsPerSec, 2),
+      ratio: round(pairRatio(pair), 2),
       bare_machine_cpu_us_per_request: Math.round(pair.bare.machineCpuMicrosPerRequest),
       api_machine_cpu_us_per_request: Math.round(pair.api.machineCpuMicrosPerRequest),
       bare_cpu_us_per_request: Math.round(pair.bare.cpuMicrosPerRequest),

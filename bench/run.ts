@@ -11,7 +11,7 @@ import { TokenService } from '../src/modules/auth/tokens.ts'
 import { runLoad, type LoadOptions } from './load.ts'
 import { probe } from './probe.ts'
 import { machineBusySeconds, postgresCpuSeconds } from './process-cpu.ts'
-import { figuresOf, formatFigures, formatVariants, rowsOf, writeResults, type Measured, type PairFigures, type RoundFigures } from './report.ts'
+import { figuresOf, formatFigures, formatVariants, pairRatio, rowsOf, writeResults, type Measured, type PairFigures, type RoundFigures } from './report.ts'
 import { buildRequests, type Credentials } from './requests.ts'
 import { appUrlOf, LARGE_DATABASE, PROVISION_DATABASE, readSettings, withDatabase, type BenchSettings } from './settings.ts'
 import { setupLargeDatabase, setupPgliteDatabase, setupSmallDatabase, type BenchData } from './setup-database.ts'
@@ -138,9 +138,9 @@ async function measurePairs(run: Run, baseline: Variant, api: Variant): Promise<
         const apiFirst = pair % 2 === 1
         const first = await (apiFirst ? served : bare).measure(duration)
         const second = await (apiFirst ? bare : served).measure(duration)
-        const [baseFigures, apiFigures] = apiFirst ? [second, first] : [first, second]
-        pairs.push({ bare: baseFigures, api: apiFigures })
-        console.log(`  pair ${String(pair + 1).padStart(2)}  ${apiFirst ? 'API first ' : 'bare first'}  bare ${Math.round(baseFigures.requestsPerSec)} req/s, API ${Math.round(apiFigures.requestsPerSec)} req/s: ${(apiFigures.requestsPerSec / baseFigures.requestsPerSec).toFixed(2)}  (machine µs/req ${Math.round(baseFigures.machineCpuMicrosPerRequest)} vs ${Math.round(apiFigures.machineCpuMicrosPerRequest)})`)
+        const measured: PairFigures = apiFirst ? { bare: second, api: first } : { bare: first, api: second }
+        pairs.push(measured)
+        console.log(`  pair ${String(pair + 1).padStart(2)}  ${apiFirst ? 'API first ' : 'bare first'}  bare ${Math.round(measured.bare.requestsPerSec)} req/s, API ${Math.round(measured.api.requestsPerSec)} req/s: ${pairRatio(measured).toFixed(2)}  (machine µs/req ${Math.round(measured.bare.machineCpuMicrosPerRequest)} vs ${Math.round(measured.api.machineCpuMicrosPerRequest)})`)
       }
       return pairs
     } finally {

@@ -50,7 +50,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
     durationSec: positiveInteger(env, 'BENCH_DURATION', 6),
     rounds: positiveInteger(env, 'BENCH_ROUNDS', 3),
     warmupSec: positiveInteger(env, 'BENCH_WARMUP', WARMUP_SEC),
-    pairs: env.BENCH_PAIRS === '0' ? 0 : positiveInteger(env, 'BENCH_PAIRS', 8),
+    pairs: nonNegativeInteger(env, 'BENCH_PAIRS', 8),
     pairDurationSec: positiveInteger(env, 'BENCH_PAIR_DURATION', 4),
     connections: positiveInteger(env, 'BENCH_CONNECTIONS', 20),
     only: list(env.BENCH_ONLY),
@@ -78,6 +78,14 @@ export function appUrlOf(url: string): string {
 
 export function list(raw: string | undefined): string[] {
   return (raw ?? '').split(',').map((name) => name.trim()).filter(Boolean)
+}
+
+export function nonNegativeInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`)
+  return value
 }
 
 export function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -9,6 +9,7 @@ import { bearer } from './support/api.ts'
 import { cliFixture, runCli } from './support/cli.ts'
 import { ownerQuery } from './support/domain.ts'
 import { APP_ROLE, serverUrl } from './support/test-env.ts'
+import { lines as linesOf } from './support/tenant-import.ts'
 
 describe.runIf(serverUrl())('tenantry tenant (a real process)', () => {
   const cli = cliFixture('tenant')
@@ -90,7 +91,7 @@ describe.runIf(serverUrl())('tenantry tenant (a real process)', () => {
     const org = await cli.api.signUp()
     const stdout = await tenant('export', org.slug)
     expect(stdout.code, stdout.stderr).toBe(0)
-    const lines = stdout.stdout.trimEnd().split('\n').map((line) => JSON.parse(line))
+    const lines = linesOf(stdout.stdout)
     expect(lines[0]).toMatchObject({ type: 'header', tenant: { id: org.tenantId } })
     expect(lines.at(-1)).toMatchObject({ type: 'end', rows: { users: 1, tenant_users: 1 } })
 

@@ -9,6 +9,7 @@ import { tenantTables } from '../src/db/index.ts'
 import { bearer, createTestApi, PASSWORD, type TestApi } from './support/api.ts'
 import { serverUrl } from './support/test-env.ts'
 import { call, code, createItem, createOrder, newOrg, ownerQuery, type Org } from './support/domain.ts'
+import { lines as linesOf, type Line } from './support/tenant-import.ts'
 
 let api: TestApi
 let org: Org
@@ -46,8 +47,6 @@ afterAll(async () => {
 const exportOf = (headers: Record<string, string>, url = '/api/v1/export', query: Record<string, string> = {}) =>
   api.app.inject({ method: 'POST', url, headers, query })
 
-type Line = { type: 'header' | 'row' | 'end'; table?: string; row?: Record<string, unknown>; rows?: Record<string, number>; tables?: string[] }
-const linesOf = (body: string): Line[] => body.trimEnd().split('\n').map((line) => JSON.parse(line))
 
 describe('POST /api/v1/export', () => {
   let body: string

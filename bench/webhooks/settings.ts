@@ -1,6 +1,6 @@
 // Everything the webhook bench reads from the environment (see bench/README.md, "Webhooks").
 // The connection settings and the autocannon settings are the read bench's (bench/settings.ts).
-import { list, positiveInteger, readSettings, withDatabase } from '../settings.ts'
+import { list, nonNegativeInteger, positiveInteger, readSettings, withDatabase } from '../settings.ts'
 
 export interface WebhookBenchSettings {
   /** A superuser; drops and creates BENCH_WEBHOOK_DATABASE on that server. */
@@ -69,12 +69,4 @@ export function readWebhookSettings(env: NodeJS.ProcessEnv = process.env): Webho
 
 export function runs(settings: WebhookBenchSettings, part: Part): boolean {
   return settings.only.length === 0 || settings.only.includes(part)
-}
-
-function nonNegativeInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name]
-  if (raw === undefined || raw === '') return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`)
-  return value
 }

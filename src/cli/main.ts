@@ -6,13 +6,14 @@ import { backupCommand } from './commands/backup.command.ts'
 import { dbCommand } from './commands/db.command.ts'
 import { doctorCommand } from './commands/doctor.command.ts'
 import { keysCommand } from './commands/keys.command.ts'
-import { migrateCommand, UsageError } from './commands/migrate.command.ts'
+import { migrateCommand } from './commands/migrate.command.ts'
 import { seedCommand } from './commands/seed.command.ts'
 import { tenantCommand } from './commands/tenant.command.ts'
 import { userCommand } from './commands/user.command.ts'
 import { workerCommand } from './commands/worker.command.ts'
 import { AppError } from '../errors/index.ts'
 import { exitWithFailure } from '../lib/exit.ts'
+import { UsageError } from './cli-context.ts'
 
 const USAGE = `usage: tenantry <command>
 

@@ -4,6 +4,7 @@
 //
 // set_config('role', …) is SET ROLE as a function: it lets the role switch and the tenant travel
 // in one prepared statement. When the pool already logs in as the app role, the switch is skipped.
+import { isUuid } from '../lib/uuid.ts'
 
 export const SET_TENANT_SQL = "select set_config('app.current_tenant_id', $1, true)"
 export const SET_ROLE_AND_TENANT_SQL =
@@ -18,11 +19,9 @@ export function contextStatement(tenantId: string, appRole: string, loggedInAsAp
     : { text: SET_ROLE_AND_TENANT_SQL, values: [tenantId, appRole] }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
 /** CAUTION: the tenant id reaches the database as a setting; refuse anything but a uuid. */
 export function assertTenantId(tenantId: string): void {
-  if (typeof tenantId !== 'string' || !UUID.test(tenantId)) {
+  if (!isUuid(tenantId)) {
     throw new TypeError('tenantId must be a uuid')
   }
 }

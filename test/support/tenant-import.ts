@@ -1,6 +1,6 @@
-// Helpers for the tenant import suites: an export as the platform takes it, an import as the
-// platform sends it, and a tenant's footprint (a digest of every row of every tenant table) to
-// prove that a refused import changed nothing.
+// Helpers for the tenant export and import suites: an export as the platform takes it, its lines,
+// an import as the platform sends it, and a tenant's footprint (a digest of every row of every
+// tenant table) to prove that a refused import changed nothing.
 import { expect } from 'vitest'
 import { tenantTables } from '../../src/db/index.ts'
 import type { TestApi } from './api.ts'

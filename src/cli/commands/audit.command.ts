@@ -2,8 +2,7 @@ import { parseArgs } from 'node:util'
 import type { Config } from '../../config/index.ts'
 import type { Database } from '../../db/index.ts'
 import { AuditService, type VerifyResult } from '../../modules/audit/index.ts'
-import { openCliContext, tenantNamed } from '../cli-context.ts'
-import { UsageError } from './migrate.command.ts'
+import { openCliContext, tenantNamed, UsageError } from '../cli-context.ts'
 
 /**
  * `tenantry audit verify (--tenant <id|slug> | --all)`: checks hash chains; exit code 1 when any

@@ -8,8 +8,7 @@ import { InvalidationBus } from '../../cache/invalidation-bus.ts'
 import { runWithContext } from '../../context/index.ts'
 import { EXPORT_FORMAT_VERSION, ExportService, type ExportFormat } from '../../modules/export/index.ts'
 import { TenantsService } from '../../modules/tenants/tenants.service.ts'
-import { openCliContext } from '../cli-context.ts'
-import { UsageError } from './migrate.command.ts'
+import { exportFormatOption, openCliContext, UsageError } from '../cli-context.ts'
 
 interface ManifestEntry {
   id: string
@@ -31,8 +30,7 @@ interface ManifestEntry {
 export async function backupCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { all: { type: 'boolean' }, destination: { type: 'string' }, format: { type: 'string' } } })
   if (values.all !== true || !values.destination || positionals.length > 0) throw new UsageError('backup needs --all and --destination DIR')
-  if (values.format !== undefined && values.format !== 'ndjson' && values.format !== 'json') throw new UsageError('--format must be ndjson or json')
-  const format = (values.format ?? 'ndjson') as ExportFormat
+  const format = exportFormatOption(values.format, 'ndjson')
   const started = new Date()
   const dir = join(values.destination, `tenantry-backup-${started.toISOString().replace(/[:.]/g, '-')}`)
   mkdirSync(dir, { recursive: true })

@@ -2,8 +2,7 @@ import { spawn } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig, loadDotEnv, type Config } from '../../config/index.ts'
 import { openDatabase } from '../../db/index.ts'
-import { tenantNamed } from '../cli-context.ts'
-import { UsageError } from './migrate.command.ts'
+import { tenantNamed, UsageError } from '../cli-context.ts'
 
 /**
  * `tenantry db shell [--tenant ID|SLUG] [--owner] [-- psql arguments]` (DESIGN §14): psql on the

@@ -1,7 +1,6 @@
 import { ConfigError } from '../../config/index.ts'
 import { rotateMasterKey } from '../../modules/config/index.ts'
-import { openCliContext } from '../cli-context.ts'
-import { UsageError } from './migrate.command.ts'
+import { openCliContext, UsageError } from '../cli-context.ts'
 
 /**
  * `tenantry keys rotate-master`: rewraps every tenant's data keys from MASTER_KEY_PREVIOUS to

@@ -1,5 +1,5 @@
 import { migrateDown, migrateUp, migrationStatus } from '../../db/index.ts'
-import { openCliContext } from '../cli-context.ts'
+import { openCliContext, UsageError } from '../cli-context.ts'
 
 export async function migrateCommand(args: string[]): Promise<void> {
   const [direction = 'up', ...rest] = args
@@ -32,4 +32,3 @@ function parseSteps(args: string[]): number {
   return steps
 }
 
-export class UsageError extends Error {}

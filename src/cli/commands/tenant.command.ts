@@ -1,31 +1,20 @@
 // `tenantry tenant …` (DESIGN §14): the platform operator's tenant lifecycle from a shell, through
 // the same TenantsService as the platform API, so every change is validated, locked, audited in
 // the platform log (actor "platform") and announced to the other instances' caches.
-import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
 import { pipeline } from 'node:stream/promises'
 import { parseArgs } from 'node:util'
-import pino from 'pino'
-import { InvalidationBus } from '../../cache/invalidation-bus.ts'
-import { createRedis } from '../../cache/redis-client.ts'
-import type { Config } from '../../config/index.ts'
-import { runWithContext } from '../../context/index.ts'
 import { ExportService, ImportService, type ExportFormat, type ImportFile } from '../../modules/export/index.ts'
 import { WebhooksService } from '../../modules/webhooks/index.ts'
 import { printImport } from '../import-summary.ts'
 import { PLAN_NAMES, type PlanName } from '../../modules/plans/index.ts'
 import { TenantsService, type Tenant } from '../../modules/tenants/tenants.service.ts'
-import { createLogger, type Logger } from '../../observability/logger.ts'
 import { SecurityLog } from '../../observability/security-log.ts'
-import { openCliContext, tenantNamed } from '../cli-context.ts'
-import { UsageError } from './migrate.command.ts'
+import { exportFormatOption, openOperatorContext, tenantNamed, UsageError } from '../cli-context.ts'
 
 const SUBCOMMANDS = ['create', 'list', 'show', 'suspend', 'reactivate', 'delete', 'export', 'import'] as const
 type Subcommand = (typeof SUBCOMMANDS)[number]
 const STATUSES = ['provisioning', 'active', 'suspended', 'deleted'] as const
-
-// Servers cache a tenant for 30 s; without Redis they cannot hear of a change made here sooner.
-const REDIS_READY_TIMEOUT_MS = 3000
 
 export async function tenantCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args
@@ -40,16 +29,11 @@ export async function tenantCommand(args: string[]): Promise<void> {
   })
   const request = parseRequest(sub as Subcommand, values, positionals)
 
-  const { config, db } = await openCliContext()
-  // Logs (the security stream: suspensions, reactivations) go to stderr; stdout is the answer.
-  const logger = createLogger(config, pino.destination({ fd: 2, sync: true }))
-  const redis = await connectRedis(config, logger)
+  const operator = await openOperatorContext()
+  const { config, db, bus, asOperator } = operator
   try {
-    const bus = new InvalidationBus(redis, logger)
-    const tenants = new TenantsService(db, bus, new SecurityLog(logger))
+    const tenants = new TenantsService(db, bus, new SecurityLog(operator.logger))
     const idOf = async (ref: string) => (await tenantNamed(db, ref)).id
-    // The operator at the shell: platform audit entries name a platform actor, like SUPER_ADMIN_KEY.
-    const asOperator = <T>(fn: () => Promise<T>) => runWithContext({ actor: { type: 'platform' }, userAgent: 'tenantry-cli' }, fn)
     if (request.sub === 'export') {
       const started = await asOperator(async () => new ExportService(db).start(await tenants.get(await idOf(request.ref)), request.format, { platform: true }))
       try {
@@ -66,7 +50,6 @@ export async function tenantCommand(args: string[]): Promise<void> {
       const importer = new ImportService(db, { tenants, webhooks: new WebhooksService(db, config), bus })
       const summary = await asOperator(async () => importer.importFile(await idOf(request.ref), request.file))
       printImport(summary, values.json === true)
-      if (redis) await redis.ping().catch(() => undefined)
       return
     }
     const output = await asOperator(async () => {
@@ -86,11 +69,8 @@ export async function tenantCommand(args: string[]): Promise<void> {
       }
     })
     print(output, values.json === true)
-    // The invalidation is fire-and-forget inside the service; let it leave before the connection closes.
-    if (redis) await redis.ping().catch(() => undefined)
   } finally {
-    redis?.disconnect()
-    await db.close()
+    await operator.close()
   }
 }
 
@@ -114,13 +94,11 @@ function parseRequest(sub: Subcommand, values: { name?: string; slug?: string; p
   }
   if (positionals.length !== 1) throw new UsageError(`tenant ${sub} needs one tenant id or slug`)
   if (sub === 'export') {
-    if (values.format !== undefined && values.format !== 'ndjson' && values.format !== 'json') throw new UsageError('--format must be ndjson or json')
-    return { sub, ref: positionals[0]!, format: (values.format ?? 'ndjson') as ExportFormat, output: values.output }
+    return { sub, ref: positionals[0]!, format: exportFormatOption(values.format, 'ndjson'), output: values.output }
   }
   if (sub === 'import') {
     if (!values.file) throw new UsageError('tenant import needs --file PATH (an export; --format json for a JSON document, else by its extension)')
-    if (values.format !== undefined && values.format !== 'ndjson' && values.format !== 'json') throw new UsageError('--format must be ndjson or json')
-    const format = (values.format ?? (values.file.toLowerCase().endsWith('.json') ? 'json' : 'ndjson')) as ExportFormat
+    const format = exportFormatOption(values.format, values.file.toLowerCase().endsWith('.json') ? 'json' : 'ndjson')
     return { sub, ref: positionals[0]!, file: { path: values.file, format } }
   }
   return { sub, ref: positionals[0]! }
@@ -134,16 +112,4 @@ function print(output: Tenant | Tenant[], json: boolean): void {
   const rows = Array.isArray(output) ? output : [output]
   for (const t of rows) process.stdout.write(`${t.id}  ${t.slug.padEnd(24)}  ${t.status.padEnd(10)}  ${t.plan.padEnd(10)}  ${t.name}\n`)
   if (Array.isArray(output)) process.stdout.write(`${output.length} tenant${output.length === 1 ? '' : 's'}\n`)
-}
-
-/** With REDIS_URL, waits for the connection so the change reaches running servers at once. */
-export async function connectRedis(config: Config, logger: Logger) {
-  if (!config.REDIS_URL) return undefined
-  const redis = createRedis(config.REDIS_URL, logger)
-  try {
-    await Promise.race([once(redis, 'ready'), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), REDIS_READY_TIMEOUT_MS).unref())])
-  } catch {
-    logger.warn('redis unreachable: running servers see this change when their tenant cache expires (30 s)')
-  }
-  return redis
 }

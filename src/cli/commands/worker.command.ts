@@ -7,7 +7,7 @@ import { loadConfig, loadDotEnv } from '../../config/index.ts'
 import { openDatabase } from '../../db/index.ts'
 import { createLogger } from '../../observability/logger.ts'
 import { createServices } from '../../services.ts'
-import { UsageError } from './migrate.command.ts'
+import { UsageError } from '../cli-context.ts'
 
 // Attempts in flight get this long to finish on SIGTERM; the rest go back to the queue.
 const SHUTDOWN_GRACE_MS = 10_000

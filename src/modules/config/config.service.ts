@@ -7,6 +7,7 @@ import type { ConfigEntryRow, SealedEntryRow } from './config.repository.ts'
 import { CONFIG_KEY_PATTERN } from './config.schemas.ts'
 import { currentDataKey, unwrap, type MasterKeys } from './data-keys.ts'
 import { decryptValue, DecryptionError, encryptValue } from './envelope-crypto.ts'
+import { isPlainObject } from '../../lib/plain-object.ts'
 
 // Largest value accepted, as serialized JSON: configuration, not a document store. Encrypted
 // values are sealed whole, so this also bounds what one reveal decrypts.
@@ -159,7 +160,6 @@ function writtenChanges(key: string, previous: ConfigEntryRow | undefined, encry
   return changes
 }
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /** Operators acting inside a tenant leave a platform audit entry; never the value. */
 async function auditIfOperator(tx: TenantTx, action: string, key: string, metadata: Record<string, unknown>): Promise<void> {

@@ -110,8 +110,7 @@ export const IMPORT_RULES: Readonly<Record<string, TableRule>> = {
       const sealed = await context.sealSecret(row.id as string)
       Object.assign(row, { secret: sealed.value, secret_key_version: sealed.key_version, previous_secret: null, previous_secret_key_version: null, previous_secret_expires_at: null })
       row.status = 'disabled'
-      const headers = row.headers && typeof row.headers === 'object' ? Object.entries(row.headers) : []
-      const redacted = headers.some(([, value]) => value === REDACTED)
+      const redacted = Object.values(row.headers as Record<string, string>).includes(REDACTED)
       context.note.changed('webhook_endpoints', redacted ? CHANGES.disabledWithHeaders : CHANGES.disabled, row.id as string)
     },
   },

@@ -4,6 +4,7 @@
 import { createHash, type Hash } from 'node:crypto'
 import { StringDecoder } from 'node:string_decoder'
 import { AppError } from '../../errors/index.ts'
+import { isPlainObject } from '../../lib/plain-object.ts'
 
 export type ImportRecord =
   | { type: 'header'; header: Record<string, unknown>; at: string }
@@ -41,15 +42,15 @@ export async function* ndjsonRecords(input: AsyncIterable<Buffer | string>, dige
 
 /** The records of one JSON document: its fields but `data` and `rows` are the header. */
 export function* documentRecords(document: unknown): Generator<ImportRecord> {
-  if (!isObject(document)) throw invalidFile('malformed_document', 'the JSON document is not an object')
+  if (!isPlainObject(document)) throw invalidFile('malformed_document', 'the JSON document is not an object')
   const { data, rows, ...header } = document
   yield { type: 'header', header, at: 'the document' }
-  if (data !== undefined && !isObject(data)) throw invalidFile('malformed_document', '"data" is not an object of tables', { at: 'data' })
+  if (data !== undefined && !isPlainObject(data)) throw invalidFile('malformed_document', '"data" is not an object of tables', { at: 'data' })
   for (const [table, tableRows] of Object.entries(data ?? {})) {
     if (!Array.isArray(tableRows)) throw invalidFile('malformed_document', `data.${table} is not an array of rows`, { at: `data.${table}` })
     for (const [i, row] of tableRows.entries()) {
       const at = `data.${table}[${i}]`
-      if (!isObject(row)) throw invalidFile('malformed_line', `${at} is not an object`, { at })
+      if (!isPlainObject(row)) throw invalidFile('malformed_line', `${at} is not an object`, { at })
       yield { type: 'row', table, row, at }
     }
   }
@@ -85,15 +86,14 @@ function parseLine(line: string, n: number): unknown {
 }
 
 function recordOf(value: unknown, at: string): ImportRecord {
-  if (!isObject(value)) throw invalidFile('malformed_line', `${at} is not a JSON object`, { at })
+  if (!isPlainObject(value)) throw invalidFile('malformed_line', `${at} is not a JSON object`, { at })
   const { type, ...rest } = value
   if (type === 'header') return { type, header: rest, at }
   if (type === 'end') return { type, rows: rest.rows, at }
   if (type === 'row') {
-    if (typeof rest.table !== 'string' || !isObject(rest.row)) throw invalidFile('malformed_line', `${at}: a row record needs "table" (a string) and "row" (an object)`, { at })
+    if (typeof rest.table !== 'string' || !isPlainObject(rest.row)) throw invalidFile('malformed_line', `${at}: a row record needs "table" (a string) and "row" (an object)`, { at })
     return { type, table: rest.table, row: rest.row, at }
   }
   throw invalidFile('malformed_line', `${at}: "type" must be header, row or end`, { at })
 }
 
-export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)

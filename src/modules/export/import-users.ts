@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto'
 import type { TenantTx } from '../../db/index.ts'
 import { normaliseEmail } from '../users/index.ts'
+import { isUuid } from '../../lib/uuid.ts'
 import { invalidFile } from './import-reader.ts'
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 // The fields an export writes for a user (export-plan.ts MEMBER_USERS_SQL). Anything else — a
 // password hash, a platform-admin flag — is refused: an import takes no credential from a file.
 const USER_FIELDS = new Set(['id', 'email', 'name', 'status', 'created_at'])
@@ -73,7 +73,7 @@ export class ImportedUsers {
     const unknown = Object.keys(row).filter((key) => !USER_FIELDS.has(key))
     if (unknown.length > 0) throw invalidFile('unknown_column', `${at}: users carry no ${unknown.join(', ')} in an import`, { at, table: 'users', columns: unknown })
     const { id, email, name, status } = row
-    if (typeof id !== 'string' || !UUID.test(id)) throw invalidFile('rejected_row', `${at}: a user needs a uuid id`, { at, table: 'users' })
+    if (!isUuid(id)) throw invalidFile('rejected_row', `${at}: a user needs a uuid id`, { at, table: 'users' })
     if (typeof email !== 'string' || !email.includes('@')) throw invalidFile('rejected_row', `${at}: a user needs an email`, { at, table: 'users' })
     if (name !== null && name !== undefined && typeof name !== 'string') throw invalidFile('rejected_row', `${at}: a user's name is text`, { at, table: 'users' })
     const normalised = normaliseEmail(email)

@@ -34,22 +34,27 @@ export class ImportService {
 
   /** An HTTP body: the tenant is checked before the body is read, then the body is spooled and imported. */
   async importUpload(tenantId: string, body: Readable, format: ExportFormat): Promise<ImportSummary> {
-    await this.importable(tenantId)
+    const tenant = await this.importable(tenantId)
     const spooled = await spool(body, format)
     try {
-      return await this.importFile(tenantId, spooled.file)
+      return await this.run(tenant, spooled.file)
     } finally {
       await spooled.remove()
     }
+  }
+
+  /** A file on disk (the CLI): it must be readable before the transaction starts. */
+  async importFile(tenantId: string, file: ImportFile): Promise<ImportSummary> {
+    const tenant = await this.importable(tenantId)
+    await assertReadable(file)
+    return this.run(tenant, file)
   }
 
   /**
    * One tenant transaction, as the app role with RLS: the tenant row locked, found empty, every
    * record read and inserted, the audit entries written. Any refusal rolls all of it back.
    */
-  async importFile(tenantId: string, file: ImportFile): Promise<ImportSummary> {
-    const tenant = await this.importable(tenantId)
-    await assertReadable(file)
+  private async run(tenant: { id: string; slug: string }, file: ImportFile): Promise<ImportSummary> {
     const { records, digest } = recordsOf(file)
     const summary = await runWithTenant(tenant.id, () =>
       withTenant(this.db, async (tx) => {

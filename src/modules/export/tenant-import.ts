@@ -2,15 +2,15 @@
 // tenant"; docs/decisions.md D57). The caller holds one tenant transaction: any refusal, at any
 // record, rolls everything back. Rows are inserted in batches as they are read, so memory holds one
 // batch and the users' id map, never the file.
-import { createInvitationToken, INVITATION_TTL_MS } from '../members/invitation-token.ts'
-import { insertInvitation } from '../members/members.repository.ts'
+import { issueInvitation } from '../members/members.repository.ts'
 import type { TenantTx } from '../../db/index.ts'
 import { EXPORT_FORMAT_VERSION } from './tenant-export.ts'
 import { exportedTables, REDACTED_COLUMNS, SYSTEM_ROLES_SQL } from './export-plan.ts'
 import { IMPORT_RULES, NOT_IMPORTED, type Notes, type RuleContext } from './import-plan.ts'
-import { invalidFile, isObject, type ImportRecord } from './import-reader.ts'
+import { invalidFile, type ImportRecord } from './import-reader.ts'
 import { insertRows, readCatalog, refusedByDatabase, type Catalog } from './import-rows.ts'
 import { ImportedUsers } from './import-users.ts'
+import { isPlainObject } from '../../lib/plain-object.ts'
 
 // Rows per INSERT, and the JSON size at which a batch is sent early: one statement stays small.
 const BATCH_ROWS = 500
@@ -118,7 +118,7 @@ class ImportRun implements Notes {
       const unknown = Array.isArray(tables) ? tables.filter((table) => !this.order.includes(table)).slice(0, 10) : tables
       throw invalidFile('unknown_table', 'the header lists tables this server does not import', { tables: JSON.stringify(unknown).slice(0, 500) })
     }
-    const tenant = isObject(header.tenant) ? header.tenant : {}
+    const tenant = isPlainObject(header.tenant) ? header.tenant : {}
     const text = (value: unknown) => (typeof value === 'string' ? value : null)
     Object.assign(this.result.source, { tenant_id: text(tenant.id), slug: text(tenant.slug), name: text(tenant.name), plan: text(tenant.plan), exported_at: text(header.exported_at) })
     this.catalog = await readCatalog(this.tx, exportedTables())
@@ -131,7 +131,7 @@ class ImportRun implements Notes {
     const { rows } = await this.tx.query<{ id: string; name: string }>(SYSTEM_ROLES_SQL)
     const fileNames = new Map<string, string>()
     if (fileRoles !== undefined && !Array.isArray(fileRoles)) throw invalidFile('malformed_line', 'the header\'s system_roles is not a list')
-    for (const role of fileRoles ?? []) if (isObject(role) && typeof role.id === 'string' && typeof role.name === 'string') fileNames.set(role.id, role.name)
+    for (const role of fileRoles ?? []) if (isPlainObject(role) && typeof role.id === 'string' && typeof role.name === 'string') fileNames.set(role.id, role.name)
     return { byName: new Map(rows.map((role) => [role.name, role.id])), ids: new Set(rows.map((role) => role.id)), fileNames }
   }
 
@@ -220,9 +220,7 @@ class ImportRun implements Notes {
     await this.tx.query('update users set default_tenant_id = $1 where id = any($2::uuid[]) and default_tenant_id is null', [this.tx.tenantId, memberships.map((m) => m.user_id)])
     for (const membership of memberships.filter((m) => m.status === 'invited')) {
       const userId = membership.user_id as string
-      const { token, tokenHash } = createInvitationToken(this.tx.tenantId)
-      const expiresAt = new Date(Date.now() + INVITATION_TTL_MS)
-      await insertInvitation(this.tx, { userId, tokenHash, expiresAt })
+      const { token, expiresAt } = await issueInvitation(this.tx, userId)
       this.result.invitations.push({ user_id: userId, email: this.users.target(userId)!.email, token, expires_at: expiresAt.toISOString() })
     }
   }
@@ -230,7 +228,7 @@ class ImportRun implements Notes {
   private async end(counts: unknown, at: string): Promise<void> {
     await this.flush()
     this.state = 'ended'
-    if (!isObject(counts)) throw invalidFile('malformed_line', `${at}: the end record needs "rows", the count of every table`, { at })
+    if (!isPlainObject(counts)) throw invalidFile('malformed_line', `${at}: the end record needs "rows", the count of every table`, { at })
     const tables = new Set([...Object.keys(counts), ...Object.keys(this.read)])
     const wrong = [...tables].filter((table) => (counts[table] ?? 0) !== (this.read[table] ?? 0)).slice(0, 10)
     if (wrong.length > 0) {

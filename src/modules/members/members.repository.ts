@@ -1,5 +1,6 @@
 // SQL for memberships (tenant_users) and invitations; every statement filters on tx.tenantId.
 import type { TenantTx } from '../../db/index.ts'
+import { createInvitationToken, INVITATION_TTL_MS } from './invitation-token.ts'
 
 export interface MemberRow {
   id: string
@@ -83,13 +84,12 @@ export async function activeAdminIds(tx: TenantTx): Promise<string[]> {
   return rows.map((row) => row.user_id)
 }
 
-export async function insertInvitation(tx: TenantTx, invitation: { userId: string; tokenHash: string; expiresAt: Date }): Promise<void> {
-  await tx.query('insert into invitations (tenant_id, user_id, token_hash, expires_at) values ($1, $2, $3, $4)', [
-    tx.tenantId,
-    invitation.userId,
-    invitation.tokenHash,
-    invitation.expiresAt,
-  ])
+/** A new invitation for the member: only the token's digest is stored; the token is returned once. */
+export async function issueInvitation(tx: TenantTx, userId: string): Promise<{ token: string; expiresAt: Date }> {
+  const { token, tokenHash } = createInvitationToken(tx.tenantId)
+  const expiresAt = new Date(Date.now() + INVITATION_TTL_MS)
+  await tx.query('insert into invitations (tenant_id, user_id, token_hash, expires_at) values ($1, $2, $3, $4)', [tx.tenantId, userId, tokenHash, expiresAt])
+  return { token, expiresAt }
 }
 
 /** Claims an open invitation (one use): returns its user, or undefined when unknown, used or expired. */

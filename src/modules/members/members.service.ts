@@ -8,7 +8,6 @@ import { hashPassword, passwordProblems } from '../auth/passwords.ts'
 import { effectiveConfig, quotaExceeded, type PlanDefaults, type PlanName, type TenantSettings } from '../plans/index.ts'
 import { ALL_PERMISSIONS, assertCanGrant, findAssignableRole, type HeldPermissions, type RoleRecord } from '../rbac/index.ts'
 import { usersRepository as users } from '../users/index.ts'
-import { createInvitationToken, INVITATION_TTL_MS } from './invitation-token.ts'
 import { lockTenant } from '../tenants/index.ts'
 import * as repository from './members.repository.ts'
 import type { MemberRow } from './members.repository.ts'
@@ -80,9 +79,7 @@ export class MembersService {
       await users.setDefaultTenantIfUnset(tx, user.id, tx.tenantId)
       const result: AddedMember = { member: (await repository.findMember(tx, user.id))! }
       if (invite) {
-        const { token, tokenHash } = createInvitationToken(tx.tenantId)
-        const expiresAt = new Date(Date.now() + INVITATION_TTL_MS)
-        await repository.insertInvitation(tx, { userId: user.id, tokenHash, expiresAt })
+        const { token, expiresAt } = await repository.issueInvitation(tx, user.id)
         Object.assign(result, { invitation_token: token, invitation_expires_at: expiresAt })
       }
       await audit(tx, 'member.added', user.id, { role: role.name, role_id: role.id, status: invite ? 'invited' : 'active' })
@@ -144,10 +141,7 @@ export class MembersService {
 
   /** Whether the user is the only active Admin of the tenant in context (erasure asks first). */
   async isLastActiveAdmin(userId: string): Promise<boolean> {
-    return withTenant(this.db, async (tx) => {
-      const admins = await repository.activeAdminIds(tx)
-      return admins.length === 1 && admins[0] === userId
-    })
+    return withTenant(this.db, (tx) => isLastAdmin(tx, userId))
   }
 
   /** For operators (POST /tenants/:id/users): the same rules, inside the named tenant. */
@@ -188,9 +182,13 @@ async function assertMayManage(tx: TenantTx, member: MemberRow, held: HeldPermis
   assertCanGrant(held, role?.permissions ?? [], 'manage a member holding')
 }
 
-async function assertNotLastAdmin(tx: TenantTx, userId: string): Promise<void> {
+async function isLastAdmin(tx: TenantTx, userId: string): Promise<boolean> {
   const admins = await repository.activeAdminIds(tx)
-  if (admins.length <= 1 && admins.includes(userId)) throw new AppError('last_admin', 'the tenant must keep at least one active Admin')
+  return admins.length <= 1 && admins.includes(userId)
+}
+
+async function assertNotLastAdmin(tx: TenantTx, userId: string): Promise<void> {
+  if (await isLastAdmin(tx, userId)) throw new AppError('last_admin', 'the tenant must keep at least one active Admin')
 }
 
 function memberDiff(before: MemberRow, after: MemberRow): Record<string, unknown> {

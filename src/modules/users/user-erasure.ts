@@ -33,11 +33,9 @@ export class UserErasureService {
    * (a crash between tenants) is finished by calling again.
    */
   async erase(userId: string): Promise<ErasedUser> {
-    const user = await withSystem(this.db, (tx) => users.findUserById(tx, userId))
+    const { user, tenants } = await withSystem(this.db, async (tx) => ({ user: await users.findUserById(tx, userId), tenants: await users.membershipTenants(tx, userId) }))
     if (!user) throw notFound('user', userId)
     if (user.status === 'erased') return { id: user.id, status: 'erased', erased_at: user.erased_at!, tenants: [] }
-
-    const tenants = await withSystem(this.db, (tx) => users.membershipTenants(tx, userId))
     await this.assertNoTenantLosesItsAdmin(userId, tenants)
 
     // Disabled first: from here on no login succeeds and no token of theirs is accepted, on every
