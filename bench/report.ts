@@ -178,6 +178,22 @@ export function figuresOf(rows: Row[], largeTenants: number, pairs: PairFigures[
       note: 'api_read - a_bare_postgresjs: mostly queueing, follows from the req/s ratio',
     },
     {
+      key: 'read_isolation_ratio',
+      label: '1. split: bare read through the tenant statement / bare',
+      value: ratio(row('a3_bare_tenant_statement')?.requests_per_sec, bare?.requests_per_sec),
+      unit: '×',
+      goal: null,
+      note: 'a3_bare_tenant_statement / a_bare_postgresjs (round medians): the database side of isolation (context statement, RLS) alone',
+    },
+    {
+      key: 'read_app_stack_ratio',
+      label: "1. split: bare read inside Tenantry's app / bare",
+      value: ratio(row('b_app_bare_read')?.requests_per_sec, bare?.requests_per_sec),
+      unit: '×',
+      goal: null,
+      note: "b_app_bare_read / a_bare_postgresjs (round medians): Tenantry's HTTP stack alone, no tenancy",
+    },
+    {
       key: 'write_ratio',
       label: '2. API write / bare insert, req/s',
       value: ratio(row('api_write')?.requests_per_sec, row('bare_insert')?.requests_per_sec),

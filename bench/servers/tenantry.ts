@@ -14,6 +14,7 @@ const config = loadConfig({
   DATABASE_APP_URL: env.appDatabaseUrl,
   LOG_LEVEL: 'silent',
   DATABASE_POOL_MAX: '20',
+  CORS_ORIGIN: 'false', // as in production (api.ts): no CORS hook on every request
 })
 const db = await openDatabase(config, { onPoolError: (error) => console.error('tenantry pool error:', error) })
 const app = await buildApp({ config, db })
