@@ -49,8 +49,37 @@ const USAGE = `usage: tenantry <command>
                                  exit code 1 when an item fails
 `
 
+/**
+ * `--help` or `-h` anywhere in a command's own arguments (before a `--` that hands the rest to
+ * another program) prints the usage of that command and does nothing else. Checked here, before
+ * any command runs, so that no command can act on `tenantry migrate down --help`.
+ */
+export function helpRequested(args: readonly string[]): boolean {
+  for (const arg of args) {
+    if (arg === '--') return false
+    if (arg === '--help' || arg === '-h') return true
+  }
+  return false
+}
+
+/** The lines of USAGE that describe `command` (with their continuation lines), or all of it. */
+function usageOf(command: string): string {
+  const lines = USAGE.split('\n')
+  const picked: string[] = []
+  let inCommand = false
+  for (const line of lines.slice(2)) {
+    if (/^ {2}\S/.test(line)) inCommand = line.trimStart().split(/\s/)[0] === command
+    if (inCommand && line !== '') picked.push(line)
+  }
+  return picked.length === 0 ? USAGE : `usage: tenantry\n\n${picked.join('\n')}\n`
+}
+
 async function run(argv: string[]): Promise<void> {
   const [command, ...args] = argv
+  if (command !== undefined && helpRequested(args)) {
+    process.stdout.write(usageOf(command))
+    return
+  }
   switch (command) {
     case 'start':
       await import('../main.ts')
@@ -87,9 +116,16 @@ async function run(argv: string[]): Promise<void> {
 
 run(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`)
-  else if (error instanceof UsageError) process.stderr.write(`${error.message}\n\n${USAGE}`)
+  else if (error instanceof UsageError) process.stderr.write(`${error.message}\n\n${usageOf(process.argv[2] ?? '')}`)
+  // node:util parseArgs refusing an option or a value: a usage mistake, not a crash to trace.
+  else if (isParseArgsError(error)) process.stderr.write(`${(error as Error).message}\n\n${usageOf(process.argv[2] ?? '')}`)
   else if (error instanceof AppError) process.stderr.write(`${error.message}\n`)
   else if (error instanceof MigrationError) process.stderr.write(`migration failed: ${error.message}\n`)
   else process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
   exitWithFailure()
 })
+
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')
+}
