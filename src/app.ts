@@ -4,6 +4,7 @@ import type { Config } from './config/index.ts'
 import type { Database } from './db/index.ts'
 import { frameworkErrorHandler, registerErrorHandling } from './http/error-handler.ts'
 import { registerExternalPlugins } from './http/plugins.ts'
+import { registerBodyRules } from './http/request-body.ts'
 import requestContext from './http/request-context.plugin.ts'
 import { generateRequestId } from './http/request-id.ts'
 import { healthRoutes } from './observability/health.routes.ts'
@@ -78,6 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     done()
   })
   registerErrorHandling(app)
+  registerBodyRules(app)
   // Before any route: it attaches its per-route hook as routes register.
   await app.register(httpObserver)
   await registerExternalPlugins(app, config, version)

@@ -1,3 +1,4 @@
+import { Type } from 'typebox'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp, type App } from '../src/app.ts'
 import { currentTenantId } from '../src/context/index.ts'
@@ -22,6 +23,12 @@ beforeAll(async () => {
     { schema: { body: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string', minLength: 1 } } } } },
     async (request) => ({ name: request.body.name }),
   )
+  app.get<{ Querystring: { colour: string } }>(
+    '/test/choice',
+    { schema: { querystring: Type.Object({ colour: Type.Union([Type.Literal('red'), Type.Literal('green')]) }, { additionalProperties: false }) } },
+    async (request) => ({ colour: request.query.colour }),
+  )
+  app.get<{ Params: { id: string } }>('/test/param/:id', async (request) => ({ id: request.params.id }))
   app.get('/test/app-error', async () => {
     throw new AppError('quota_exceeded', 'max_items of the basic plan (1000) reached', { limit: 'max_items' })
   })
@@ -86,6 +93,48 @@ describe('errors are problem+json with stable codes', () => {
     expect(response.statusCode).toBe(400)
     expect(response.json().code).toBe('validation_failed')
     expect(response.json().errors.length).toBeGreaterThan(0)
+  })
+
+  it('an unknown property is named, in the detail and as its own path', async () => {
+    const response = await app.inject({ method: 'POST', url: '/test/echo', payload: { name: 'x', colour: 'red' } })
+    expect(response.statusCode).toBe(400)
+    expect(response.json()).toMatchObject({ code: 'validation_failed', errors: [{ path: 'body/colour', message: 'unknown property "colour"' }] })
+    expect(response.json().detail).toBe('body/colour unknown property "colour"')
+  })
+
+  it('a value outside a closed set is one issue listing the values allowed', async () => {
+    const response = await app.inject('/test/choice?colour=blue')
+    expect(response.statusCode).toBe(400)
+    expect(response.json().errors).toEqual([{ path: 'querystring/colour', message: 'must be one of: "red", "green"' }])
+    expect((await app.inject('/test/choice?colour=green')).json()).toEqual({ colour: 'green' })
+  })
+
+  it('valid JSON that would poison a prototype is refused, and says so', async () => {
+    for (const payload of ['{"name":"x","__proto__":{"admin":true}}', '{"name":"x","constructor":{"prototype":{"admin":true}}}']) {
+      const response = await app.inject({ method: 'POST', url: '/test/echo', headers: { 'content-type': 'application/json' }, payload })
+      expect(response.statusCode).toBe(400)
+      expect(response.json()).toMatchObject({ code: 'invalid_json', detail: expect.stringContaining('prototype poisoning') })
+    }
+  })
+
+  it('a JSON body sent as text/plain is 415, like any type but JSON', async () => {
+    const response = await app.inject({ method: 'POST', url: '/test/echo', headers: { 'content-type': 'text/plain' }, payload: '{"name":"x"}' })
+    expect(response.statusCode).toBe(415)
+    expect(response.json().code).toBe('unsupported_media_type')
+  })
+
+  it('a compressed body is 415: the API does not decode Content-Encoding', async () => {
+    const encoded = await app.inject({ method: 'POST', url: '/test/echo', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, payload: '{"name":"x"}' })
+    expect(encoded.statusCode).toBe(415)
+    expect(encoded.json()).toMatchObject({ code: 'unsupported_media_type', detail: expect.stringContaining('"gzip"') })
+    const identity = await app.inject({ method: 'POST', url: '/test/echo', headers: { 'content-type': 'application/json', 'content-encoding': 'identity' }, payload: '{"name":"x"}' })
+    expect(identity.json()).toEqual({ name: 'x' })
+  })
+
+  it('a path segment over the router limit is 400 with its instance and request id', async () => {
+    const response = await app.inject(`/test/param/${'a'.repeat(300)}`)
+    expect(response.statusCode).toBe(400)
+    expect(response.json()).toMatchObject({ code: 'bad_request', instance: `/test/param/${'a'.repeat(300)}`, request_id: response.headers['x-request-id'] })
   })
 
   it('malformed JSON', async () => {

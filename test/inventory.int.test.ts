@@ -180,6 +180,20 @@ describe('stock adjustments', () => {
     ])
   })
 
+  it('stock cannot exceed the integer column: 409 naming the maximum, not a database error, nothing written', async () => {
+    const MAX = 2_147_483_647
+    const item = await createItem(api, org, { quantity: MAX - 5, unit: 'box' })
+    for (const delta of [6, MAX]) {
+      const refused = await inventory('POST', `/${item.id}/adjustments`, { delta, reason: 'too many' })
+      expect(refused.statusCode, refused.body).toBe(409)
+      expect(refused.json()).toMatchObject({ code: 'conflict', available: MAX - 5, requested: delta, maximum: MAX })
+      expect(refused.json().detail).toContain(`would exceed ${MAX}`)
+    }
+    expect((await inventory('POST', `/${item.id}/adjustments`, { delta: 5, reason: 'to the brim' })).json().item.quantity).toBe(MAX)
+    expect(await quantityOf(api, item.id)).toBe(MAX)
+    expect((await inventory('GET', `/${item.id}/adjustments`)).json().data).toHaveLength(2)
+  })
+
   it('a quantity set by PATCH is recorded in the ledger too', async () => {
     const item = await createItem(api, org, { quantity: 4 })
     expect((await inventory('PATCH', `/${item.id}`, { quantity: 9 })).json().quantity).toBe(9)

@@ -64,6 +64,23 @@ describe('placing an order', () => {
     expect((await ledgerOf(plenty.id)).length).toBe(1) // the initial stock only
   })
 
+  it("a total larger than an order can hold is a 400 naming it, and nothing changes", async () => {
+    const item = await createItem(api, org, { quantity: 2_000_000, unit_cost: 999_999_999_999.99 })
+    const ordersBefore = await ownerQuery(api, 'select count(*)::int as n from orders where tenant_id = $1', [org.tenantId])
+    // 1,000,000 × 999,999,999,999.99 = 999,999,999,999,990,000.00 (the unit_cost); the second line doubles it.
+    const response = await createOrder(api, org, [{ item_id: item.id, quantity: 1_000_000 }, { item_id: item.id, quantity: 1_000_000, unit_price: 999_999_999_999.99 }])
+    expect(response.statusCode, response.body).toBe(400)
+    expect(response.json()).toMatchObject({ code: 'validation_failed', errors: [{ path: 'body/lines' }] })
+    expect(response.json().detail).toContain('1999999999999980000.00')
+    expect(await quantityOf(api, item.id)).toBe(2_000_000)
+    expect(await ownerQuery(api, 'select count(*)::int as n from orders where tenant_id = $1', [org.tenantId])).toEqual(ordersBefore)
+    // At the limit exactly, it is taken.
+    const cheap = await createItem(api, org, { quantity: 10, unit_cost: 0 })
+    const largest = await createOrder(api, org, [{ item_id: cheap.id, quantity: 1, unit_price: 999_999_999_999.99 }])
+    expect(largest.statusCode, largest.body).toBe(201)
+    expect(largest.json().total).toBe('999999999999.99')
+  })
+
   it('lines of the same item add up against its stock', async () => {
     const item = await createItem(api, org, { quantity: 5 })
     expect((await createOrder(api, org, [{ item_id: item.id, quantity: 3 }, { item_id: item.id, quantity: 3 }])).statusCode).toBe(409)

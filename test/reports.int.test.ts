@@ -63,3 +63,15 @@ it('Analysts and Auditors may read it (reports:read); no credential is 401', asy
   }
   expect((await summary('', {})).statusCode).toBe(401)
 })
+
+it('any stock the items can hold has a value: the largest quantity at the largest unit cost is summed exactly', async () => {
+  const rich = await newOrg(api)
+  for (const itemCode of ['BIG-1', 'BIG-2']) {
+    const created = await createItem(api, rich, { item_code: itemCode, quantity: 2_147_483_647, unit_cost: 999_999_999_999.99 })
+    expect(created.quantity).toBe(2_147_483_647)
+  }
+  const response = await summary('', rich.headers)
+  expect(response.statusCode, response.body).toBe(200)
+  // 2 × 2,147,483,647 × 999,999,999,999.99 in exact decimals
+  expect(response.json().totals).toMatchObject({ item_count: 2, total_units: 4_294_967_294, stock_value: '4294967293999957050327.06' })
+})

@@ -106,6 +106,16 @@ describe('POST /api/v1/tenants: creation', () => {
     expect(await countRows(api, 'tenants', 'slug = $1', [slug])).toBe(0)
   })
 
+  it('refuses a blank name (spaces only) with 400 naming the field, on create and on rename, and changes nothing', async () => {
+    const before = await tenantCount()
+    const refused = expectProblem(await create({ name: '   ' }), 400, 'validation_failed')
+    expect(refused.errors).toEqual([{ path: 'body/name', message: 'must not be blank' }])
+    expect(await tenantCount()).toBe(before)
+    const tenant = expectOk(await create({ name: 'Named' }), 201)
+    expectProblem(await client.patch(`/api/v1/tenants/${tenant.id}`, { name: ' \t ' }), 400, 'validation_failed')
+    expect(await ownerRows(api, 'select name from tenants where id = $1', [tenant.id])).toEqual([{ name: 'Named' }])
+  })
+
   it('refuses a duplicate slug with 409 already_exists', async () => {
     const first = expectOk(await create({ name: 'Original', slug: 'dup-slug' }), 201)
     const before = await tenantCount()

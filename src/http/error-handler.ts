@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { TenantContextError } from '../context/index.ts'
 import { translateDatabaseError } from '../db/index.ts'
 import { AppError, problem, type ErrorCode, type Problem } from '../errors/index.ts'
+import { validationDetail, validationIssues } from './validation-issues.ts'
 
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8'
 
@@ -13,6 +14,12 @@ const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
   FST_ERR_VALIDATION: 'validation_failed',
+}
+
+// Fastify's messages where they mislead: its JSON parser also refuses valid JSON that would
+// poison prototypes, under the same error.
+const fastifyDetails: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'the body is not valid JSON, or it holds a "__proto__" or "constructor.prototype" key (refused: prototype poisoning)',
 }
 
 // Errors from plugins that only carry a status (rate limit, etc.).
@@ -52,11 +59,11 @@ function toProblem(error: FastifyError, request: FastifyRequest): Problem {
   const context = { instance: request.url.split('?')[0], request_id: request.id }
   if (error instanceof AppError) return { ...problem(error.code, error.message, error.details ?? {}), ...context }
   if (error.validation) {
-    const errors = error.validation.map((issue) => ({ path: `${error.validationContext ?? 'body'}${issue.instancePath}`, message: issue.message ?? 'is invalid' }))
-    return { ...problem('validation_failed', error.message, { errors }), ...context }
+    const errors = validationIssues(error.validation, error.validationContext ?? 'body')
+    return { ...problem('validation_failed', validationDetail(errors), { errors }), ...context }
   }
   const fastifyCode = error.code ? fastifyCodes[error.code] : undefined
-  if (fastifyCode) return { ...problem(fastifyCode, error.message), ...context }
+  if (fastifyCode) return { ...problem(fastifyCode, fastifyDetails[error.code!] ?? error.message), ...context }
 
   const translated = translateDatabaseError(error)
   if (translated) return { ...problem(translated.code, translated.message, translated.details ?? {}), ...context }
@@ -76,5 +83,5 @@ function toProblem(error: FastifyError, request: FastifyRequest): Problem {
 export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is too long' : 'the URL is malformed'
   reply.header('x-request-id', request.id)
-  void sendProblem(reply, { ...problem('bad_request', detail), request_id: request.id })
+  void sendProblem(reply, { ...problem('bad_request', detail), instance: request.url.split('?')[0], request_id: request.id })
 }

@@ -38,6 +38,9 @@ export interface ItemFilters {
   lowStock?: boolean
 }
 
+/** The most units an item can hold: the range of the integer quantity column. */
+export const MAX_STOCK = 2_147_483_647
+
 const COLUMNS = 'id, tenant_id, item_code, name, description, quantity, unit, location, reorder_point, unit_cost, created_at, updated_at'
 
 // The columns a PATCH may set, in a fixed order: a SET list is only ever built from these names.
@@ -74,14 +77,16 @@ export async function updateItem(tx: TenantTx, id: string, changes: InventoryIte
 }
 
 /**
- * Adds delta to the stock only if the result stays >= 0, in one statement: the row lock it takes
- * makes concurrent changes queue, and each re-checks the condition against the committed value,
- * so no interleaving can oversell. Undefined: the item is missing or the stock is short.
+ * Adds delta to the stock only if the result stays within 0..MAX_STOCK, in one statement: the row
+ * lock it takes makes concurrent changes queue, and each re-checks the condition against the
+ * committed value, so no interleaving can oversell. The sum is taken in bigint, so a delta that
+ * would overflow the integer column is a refusal here, not a database error. Undefined: the item
+ * is missing, the stock is short, or the result would exceed MAX_STOCK.
  */
 export async function addStock(tx: TenantTx, id: string, delta: number): Promise<InventoryItem | undefined> {
   const { rows } = await tx.query<InventoryItem>(
-    `update inventory_items set quantity = quantity + $3, updated_at = now()
-      where tenant_id = $1 and id = $2 and quantity + $3 >= 0
+    `update inventory_items set quantity = quantity + $3::bigint, updated_at = now()
+      where tenant_id = $1 and id = $2 and quantity + $3::bigint between 0 and ${MAX_STOCK}
       returning ${COLUMNS}`,
     [tx.tenantId, id, delta],
   )

@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { MAX_STOCK } from './inventory.repository.ts'
 import { PageQuery, pageOf } from '../../http/pagination.ts'
 import { InventoryItemData } from '../events/index.ts'
 
@@ -7,7 +8,7 @@ export const ItemResponse = InventoryItemData
 export const ItemPage = pageOf(ItemResponse)
 export const ItemParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
 
-const MAX_QUANTITY = 2_147_483_647 // the integer column's range
+const MAX_QUANTITY = MAX_STOCK
 
 // Writable fields, shared by POST and PATCH. Unknown properties (tenant_id, id, created_at …) are
 // refused with 400 rather than ignored: a caller who sends them expects them to count.

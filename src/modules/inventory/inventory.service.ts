@@ -82,6 +82,11 @@ export class InventoryService {
       if (!result.ok && !result.item) throw notFound('inventory item', id)
       if (!result.ok) {
         const item = result.item!
+        if (input.delta > 0) {
+          throw new AppError('conflict', `${item.item_code} holds ${item.quantity} ${item.unit}: adding ${input.delta} would exceed ${repository.MAX_STOCK}, the most an item can hold`, {
+            item_id: id, available: item.quantity, requested: input.delta, maximum: repository.MAX_STOCK,
+          })
+        }
         throw new AppError('conflict', `only ${item.quantity} ${item.unit} of ${item.item_code} in stock: cannot remove ${-input.delta}`, {
           item_id: id, available: item.quantity, requested: -input.delta,
         })

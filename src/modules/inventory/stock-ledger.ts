@@ -81,7 +81,13 @@ export async function reserveStock(tx: TenantTx, lines: OrderLineStock[], order:
 export async function releaseStock(tx: TenantTx, lines: OrderLineStock[], order: { id: string; number: string }, why: string): Promise<void> {
   for (const [itemId, quantity] of totalsByItem(lines)) {
     const result = await changeStock(tx, { itemId, delta: quantity, reason: `released: order ${order.number} ${why}`, orderId: order.id }, 'order')
-    // order_lines → inventory_items has no ON DELETE, so an item on an order cannot vanish.
+    // order_lines → inventory_items has no ON DELETE, so an item on an order cannot vanish;
+    // what can happen is stock refilled meanwhile so close to MAX_STOCK that the units no longer fit.
+    if (!result.ok && result.item) {
+      throw new AppError('conflict', `cannot give back ${quantity} ${result.item.unit} of ${result.item.item_code}: its stock (${result.item.quantity}) would exceed ${items.MAX_STOCK}`, {
+        item_id: itemId, available: result.item.quantity, requested: quantity, maximum: items.MAX_STOCK,
+      })
+    }
     if (!result.ok) throw new Error(`releasing stock of order ${order.id}: item ${itemId} is missing`)
   }
 }

@@ -51,19 +51,21 @@ export class OrdersService {
       const draft = await repository.insertOrder(tx, { ...input, order_number: input.order_number ?? newOrderNumber() })
       const wanted = input.lines.map((line) => ({ itemId: line.item_id, quantity: line.quantity }))
       const items = await reserveStock(tx, wanted, { id: draft.id, number: draft.order_number })
-      await repository.insertLines(tx, draft.id, input.lines.map((line) => ({
+      const lines = input.lines.map((line) => ({
         itemId: line.item_id,
         quantity: line.quantity,
         unitPrice: line.unit_price === undefined ? items.get(line.item_id.toLowerCase())!.unit_cost : line.unit_price.toFixed(2),
-      })))
+      }))
+      assertTotalFits(lines)
+      await repository.insertLines(tx, draft.id, lines)
       const order = await repository.updateTotal(tx, draft.id)
-      const lines = await repository.listLines(tx, order.id)
+      const stored = await repository.listLines(tx, order.id)
       await recordAudit(tx, {
         action: 'orders.order.created', resourceType: 'order', resourceId: order.id,
-        changes: { order_number: order.order_number, total: order.total, lines: lines.map((line) => ({ item_id: line.item_id, quantity: line.quantity })) },
+        changes: { order_number: order.order_number, total: order.total, lines: stored.map((line) => ({ item_id: line.item_id, quantity: line.quantity })) },
       })
-      await emitDomainEvent(tx, 'orders.created', { order: presentOrder(order, lines) })
-      return { order, lines }
+      await emitDomainEvent(tx, 'orders.created', { order: presentOrder(order, stored) })
+      return { order, lines: stored }
     })
   }
 
@@ -107,4 +109,25 @@ async function lockOrder(tx: TenantTx, id: string): Promise<OrderRow> {
 function release(tx: TenantTx, order: OrderRow, lines: OrderLineRow[], why: string): Promise<void> {
   const held = lines.map((line) => ({ itemId: line.item_id, quantity: line.quantity }))
   return releaseStock(tx, held, { id: order.id, number: order.order_number }, why)
+}
+
+/** The largest total numeric(14,2) holds, in cents: orders.total and each line's total. */
+const MAX_TOTAL_CENTS = 99_999_999_999_999n
+
+/**
+ * An order's total is summed by the database in numeric(14,2); a larger one would fail there with
+ * a bare "numeric field overflow". Summed here first, exactly (cents as bigint), to refuse it as
+ * the caller's input with the total it came to.
+ */
+function assertTotalFits(lines: readonly { quantity: number; unitPrice: string }[]): void {
+  const total = lines.reduce((sum, line) => sum + BigInt(line.quantity) * centsOf(line.unitPrice), 0n)
+  if (total <= MAX_TOTAL_CENTS) return
+  const message = `the order's total would be ${total / 100n}.${String(total % 100n).padStart(2, '0')}, more than 999999999999.99, the most an order can hold`
+  throw new AppError('validation_failed', message, { errors: [{ path: 'body/lines', message }] })
+}
+
+/** "12.5" or "12.50" (a numeric(14,2) text or toFixed(2)) → 1250n. */
+function centsOf(decimal: string): bigint {
+  const [whole, fraction = ''] = decimal.split('.')
+  return BigInt(whole!) * 100n + BigInt(fraction.padEnd(2, '0').slice(0, 2))
 }

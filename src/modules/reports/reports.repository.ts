@@ -24,7 +24,8 @@ export async function inventoryTotals(tx: TenantTx): Promise<InventoryTotalsRow>
   const { rows } = await tx.query<InventoryTotalsRow>(
     `select count(*)::int as item_count,
             coalesce(sum(quantity), 0)::text as total_units,
-            coalesce(sum(quantity * unit_cost), 0)::numeric(20, 2)::text as stock_value,
+            -- Unbounded numeric: any stock the items can hold has a value (numeric(20,2) overflowed).
+            round(coalesce(sum(quantity * unit_cost), 0), 2)::text as stock_value,
             (count(*) filter (where quantity <= reorder_point))::int as low_stock_count,
             (count(*) filter (where quantity = 0))::int as out_of_stock_count
        from inventory_items where tenant_id = $1`,

@@ -40,6 +40,7 @@ export class TenantsService {
    * provisioner, the platform audit entry, then active. A failure anywhere leaves nothing.
    */
   async create(input: CreateTenantInput, inTransaction?: (tx: TenantTx, tenant: TenantRow) => Promise<void>): Promise<Tenant> {
+    assertNotBlank(input.name)
     if (input.slug !== undefined) return this.provision(input, validSlug(input.slug), inTransaction)
     // A derived slug found free can be taken by a concurrent creation before our insert: retry.
     for (let attempt = 1; ; attempt++) {
@@ -93,6 +94,7 @@ export class TenantsService {
   }
 
   async update(id: string, input: UpdateTenantInput): Promise<Tenant> {
+    if (input.name !== undefined) assertNotBlank(input.name)
     return this.change(id, 'tenant.updated', async (_tx, current) => {
       const settings = input.settings ? mergeSettings(current.settings, input.settings) : undefined
       return { name: input.name?.trim(), settings }
@@ -253,4 +255,10 @@ async function seedDefaultConfiguration(tx: TenantTx): Promise<void> {
   for (const [key, value] of Object.entries(DEFAULT_CONFIGURATION)) {
     await tx.query('insert into tenant_configurations (tenant_id, key, value) values ($1, $2, $3)', [tx.tenantId, key, JSON.stringify(value)])
   }
+}
+
+/** Names are stored trimmed: one of spaces only would be stored empty (and derive no slug). */
+function assertNotBlank(name: string): void {
+  if (name.trim() !== '') return
+  throw new AppError('validation_failed', 'body/name must not be blank', { errors: [{ path: 'body/name', message: 'must not be blank' }] })
 }

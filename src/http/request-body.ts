@@ -1,0 +1,29 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, RequestPayload } from 'fastify'
+import { AppError } from '../errors/index.ts'
+
+/**
+ * What request bodies the API takes: JSON only (routes that take more, such as the import's
+ * NDJSON, add their own parser), and never compressed.
+ * - Fastify parses text/plain by default; no route takes text, and a JSON body sent as text/plain
+ *   would reach validation as a string ("body must be object"). It is a 415, as any other type.
+ * - Fastify does not decode Content-Encoding: a gzip body would be parsed as if it were plain.
+ *   Anything but identity is a 415 (RFC 9110 §15.5.16).
+ */
+export function registerBodyRules(app: FastifyInstance): void {
+  app.removeContentTypeParser('text/plain')
+  // Attached to the routes that take a body as they register: reads run no extra hook.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    if (!methods.some((method) => BODY_METHODS.has(method))) return
+    const existing = route.preParsing === undefined ? [] : Array.isArray(route.preParsing) ? route.preParsing : [route.preParsing]
+    route.preParsing = [refuseEncodedBody, ...existing] as typeof route.preParsing
+  })
+}
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+function refuseEncodedBody(request: FastifyRequest, _reply: FastifyReply, payload: RequestPayload, done: (error: Error | null, payload?: RequestPayload) => void): void {
+  const encoding = request.headers['content-encoding']
+  if (encoding === undefined || encoding.trim().toLowerCase() === 'identity') return done(null, payload)
+  done(new AppError('unsupported_media_type', `Content-Encoding ${JSON.stringify(encoding.slice(0, 40))} is not supported: send the body uncompressed`))
+}
