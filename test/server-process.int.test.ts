@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { serverUrl } from './support/test-env.ts'
 import { createEmptyDatabase } from './support/test-database.ts'
-import { startServer, startWorker } from './support/server-process.ts'
+import { startServer, startWithNpm, startWorker } from './support/server-process.ts'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tenantry-data-'))
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
@@ -29,6 +29,22 @@ describe.runIf(!serverUrl())('on the embedded database', () => {
     expect(readFileSync(join(dataDir, 'super-admin-key'), 'utf8').trim()).toBe(key)
     expect(await second.stop('SIGINT')).toBe(0)
   })
+})
+
+describe('npm start', () => {
+  it('SIGTERM to npm stops the server itself: nothing is left listening', async () => {
+    const npmDataDir = mkdtempSync(join(tmpdir(), 'tenantry-npm-start-'))
+    try {
+      const server = await startWithNpm({ DATA_DIR: npmDataDir }, 60_000)
+      expect((await fetch(`${server.url}/health/live`)).status).toBe(200)
+      await server.stop('SIGTERM')
+      expect(server.output()).toContain('shutdown complete')
+      // The port is closed: the server process exited with npm rather than living on, orphaned.
+      await expect(fetch(`${server.url}/health/live`)).rejects.toThrow()
+    } finally {
+      rmSync(npmDataDir, { recursive: true, force: true })
+    }
+  }, 90_000)
 })
 
 describe.runIf(serverUrl())('on PostgreSQL', () => {

@@ -16,13 +16,22 @@ export function startServer(env: Record<string, string>, timeoutMs = 30_000): Pr
   return startProcess(['src/main.ts'], /Tenantry listening on (http:\/\/[^"\s]+)/, env, timeoutMs)
 }
 
+/**
+ * Starts the server with `npm start`, exactly as README says, and waits until it listens. The
+ * child is npm: a signal sent to it must reach the server (npm's script shell would otherwise
+ * die alone and leave the server running, orphaned).
+ */
+export function startWithNpm(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
+  return startProcess(['start'], /Tenantry listening on (http:\/\/[^"\s]+)/, env, timeoutMs, 'npm')
+}
+
 /** Starts `tenantry worker` as a real process and waits until its dispatcher runs (url is ''). */
 export function startWorker(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
   return startProcess(['src/cli/main.ts', 'worker'], /tenantry worker running()/, env, timeoutMs)
 }
 
-function startProcess(args: string[], ready: RegExp, env: Record<string, string>, timeoutMs: number): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+function startProcess(args: string[], ready: RegExp, env: Record<string, string>, timeoutMs: number, via: 'node' | 'npm' = 'node'): Promise<ServerProcess> {
+  const child = spawn(via === 'npm' ? 'npm' : process.execPath, via === 'npm' ? args : ['--import', 'tsx', ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
