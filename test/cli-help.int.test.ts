@@ -35,8 +35,28 @@ describe('tenantry <command> --help', () => {
     const result = await run(args as string[])
     expect(result.code, result.output).toBe(0)
     expect(result.stdout).toMatch(new RegExp(`^  ${args[0]}\\b`, 'm'))
+    // That command's section only, not the whole usage.
+    const other = args[0] === 'doctor' ? 'seed' : 'doctor'
+    expect(result.stdout).not.toMatch(new RegExp(`^  ${other}\\b`, 'm'))
     expect(result.stderr).toBe('')
     expect(readdirSync(dataDir)).toEqual([])
+  }, 30_000)
+
+  it('`--` does not hide `--help` from a command that takes no program arguments', async () => {
+    const result = await run(['migrate', 'down', '--', '--help'])
+    expect(result.code, result.output).toBe(0)
+    expect(result.stdout).toMatch(/^ {2}migrate \[up\|down\|status\]/m)
+    expect(readdirSync(dataDir)).toEqual([])
+  }, 30_000)
+
+  it('`tenantry -h` is the whole usage; an unknown command with --help is still an unknown command', async () => {
+    const help = await run(['-h'])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toMatch(/^ {2}doctor/m)
+    expect(help.stdout).toMatch(/^ {2}migrate/m)
+    const unknown = await run(['bogus', '--help'])
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr).toContain('unknown command bogus')
   }, 30_000)
 
   it('a `--help` after `--` belongs to the program behind it, not to tenantry', async () => {

@@ -188,6 +188,21 @@ describe('status transitions', () => {
   })
 })
 
+describe('giving stock back past the maximum', () => {
+  it('cancelling is refused (409 naming the maximum) when the item was refilled to the brim meanwhile; the order stays as it was', async () => {
+    const MAX = 2_147_483_647
+    const item = await createItem(api, org, { quantity: 10 })
+    const order = (await createOrder(api, org, [{ item_id: item.id, quantity: 3 }])).json()
+    const refill = await call(api, org.headers, 'POST', `/api/v1/inventory/${item.id}/adjustments`, { delta: MAX - 7, reason: 'refilled' })
+    expect(refill.statusCode, refill.body).toBe(201)
+    const refused = await setStatus(order.id, 'cancelled')
+    expect(refused.statusCode, refused.body).toBe(409)
+    expect(refused.json()).toMatchObject({ code: 'conflict', available: MAX, requested: 3, maximum: MAX })
+    expect((await orders('GET', `/${order.id}`)).json().status).toBe('pending')
+    expect(await quantityOf(api, item.id)).toBe(MAX)
+  })
+})
+
 describe('deleting an order', () => {
   it('a pending order: deleted with its lines, stock released', async () => {
     const item = await createItem(api, org, { quantity: 4 })

@@ -55,15 +55,17 @@ function freePort(): Promise<number> {
  * Runs a script with bash (-e, pipefail) in dir. `curl` is wrapped to report each request's
  * status on stderr (`HTTP <status> <method> <url>`), leaving its output as the README shows it.
  */
-function bash(script: string, dir: string): Promise<{ code: number | null; stdout: string; stderr: string; statuses: { status: number; request: string }[] }> {
+function bash(script: string, dir: string, running: Set<ChildProcess>): Promise<{ code: number | null; stdout: string; stderr: string; statuses: { status: number; request: string }[] }> {
   const wrapped = `set -eo pipefail\ncurl() { command curl --write-out '%{stderr}HTTP %{http_code} %{method} %{url_effective}\\n' "$@"; }\n${script}`
   return new Promise((resolve) => {
     const child = spawn('bash', ['-c', wrapped], { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['ignore', 'pipe', 'pipe'] })
+    running.add(child)
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk) => (stdout += chunk))
     child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('exit', (code) => {
+    child.on('close', (code) => {
+      running.delete(child)
       const statuses = [...stderr.matchAll(/^HTTP (\d{3}) (\S+ \S+)$/gm)].map((match) => ({ status: Number(match[1]), request: match[2]! }))
       resolve({ code, stdout, stderr, statuses })
     })
@@ -74,7 +76,10 @@ describe.runIf(!serverUrl())('README: five minutes with curl', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tenantry-readme-'))
   let server: ServerProcess | undefined
   let receiver: ChildProcess | undefined
+  // The walkthrough's bash processes, killed if the test times out while one runs.
+  const scripts = new Set<ChildProcess>()
   afterAll(async () => {
+    for (const script of scripts) script.kill('SIGKILL')
     receiver?.kill()
     await server?.stop('SIGTERM')
     rmSync(dir, { recursive: true, force: true })
@@ -97,7 +102,7 @@ describe.runIf(!serverUrl())('README: five minutes with curl', () => {
     const names = assignedNames(walkthrough.before)
 
     // Steps 1-9, then the variables they set, for the steps after the receiver.
-    const first = await bash(`${addresses(walkthrough.before)}\ndeclare -p ${names.join(' ')} > vars.sh`, dir)
+    const first = await bash(`${addresses(walkthrough.before)}\ndeclare -p ${names.join(' ')} > vars.sh`, dir, scripts)
     expect(first.code, `${first.stderr}\n${first.stdout}`).toBe(0)
 
     // The README's receiver, run with the secret step 9 printed (it imports standardwebhooks).
@@ -110,7 +115,7 @@ describe.runIf(!serverUrl())('README: five minutes with curl', () => {
     receiver.stdout!.on('data', (chunk) => (verified += chunk))
     await waitFor(async () => (await fetch(`http://127.0.0.1:${receiverPort}/`, { method: 'POST', body: '{}' }).catch(() => undefined))?.status === 400)
 
-    const second = await bash(`source vars.sh\n${addresses(walkthrough.after)}`, dir)
+    const second = await bash(`source vars.sh\n${addresses(walkthrough.after)}`, dir, scripts)
     expect(second.code, `${second.stderr}\n${second.stdout}`).toBe(0)
 
     // Every request succeeded but the one the README marks as refused (the Analyst's write).

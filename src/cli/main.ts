@@ -49,17 +49,19 @@ const USAGE = `usage: tenantry <command>
                                  exit code 1 when an item fails
 `
 
+/** The commands of USAGE; `--help` is answered for these before anything runs. */
+const COMMANDS = new Set(['start', 'worker', 'migrate', 'seed', 'tenant', 'user', 'audit', 'doctor', 'keys', 'backup', 'db'])
+
 /**
- * `--help` or `-h` anywhere in a command's own arguments (before a `--` that hands the rest to
- * another program) prints the usage of that command and does nothing else. Checked here, before
- * any command runs, so that no command can act on `tenantry migrate down --help`.
+ * `--help` or `-h` anywhere in a known command's arguments prints that command's usage and does
+ * nothing else. Checked here, before any command runs, so that no command can act on
+ * `tenantry migrate down --help`. Only `db shell` hands what follows `--` to another program
+ * (psql), so only there does a `--help` after `--` belong to someone else.
  */
-export function helpRequested(args: readonly string[]): boolean {
-  for (const arg of args) {
-    if (arg === '--') return false
-    if (arg === '--help' || arg === '-h') return true
-  }
-  return false
+function helpRequested(command: string, args: readonly string[]): boolean {
+  if (!COMMANDS.has(command)) return false
+  const own = command === 'db' && args.includes('--') ? args.slice(0, args.indexOf('--')) : args
+  return own.includes('--help') || own.includes('-h')
 }
 
 /** The lines of USAGE that describe `command` (with their continuation lines), or all of it. */
@@ -76,7 +78,7 @@ function usageOf(command: string): string {
 
 async function run(argv: string[]): Promise<void> {
   const [command, ...args] = argv
-  if (command !== undefined && helpRequested(args)) {
+  if (command !== undefined && helpRequested(command, args)) {
     process.stdout.write(usageOf(command))
     return
   }
@@ -107,6 +109,7 @@ async function run(argv: string[]): Promise<void> {
     case undefined:
     case 'help':
     case '--help':
+    case '-h':
       process.stdout.write(USAGE)
       return
     default:

@@ -13,11 +13,7 @@ export interface ValidationIssue {
  * - anything else keeps ajv's message.
  */
 export function validationIssues(errors: readonly FastifySchemaValidationError[], context: string): ValidationIssue[] {
-  const allowed = new Map<string, unknown[]>()
-  for (const error of errors) {
-    const values = error.keyword === 'const' ? [error.params.allowedValue] : error.keyword === 'enum' ? (error.params.allowedValues as unknown[]) : undefined
-    if (values) allowed.set(error.instancePath, [...(allowed.get(error.instancePath) ?? []), ...values])
-  }
+  const allowed = closedSets(errors)
   const issues: ValidationIssue[] = []
   const seen = new Set<string>()
   for (const error of errors) {
@@ -26,7 +22,8 @@ export function validationIssues(errors: readonly FastifySchemaValidationError[]
     let issue: ValidationIssue
     if (error.keyword === 'additionalProperties') {
       const name = String(error.params.additionalProperty)
-      issue = { path: `${path}/${name}`, message: `unknown property "${name}"` }
+      // As ajv writes instancePath: a JSON Pointer, so "~" and "/" in a name are escaped.
+      issue = { path: `${path}/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`, message: `unknown property "${name}"` }
     } else if (values && (error.keyword === 'const' || error.keyword === 'enum' || error.keyword === 'anyOf')) {
       issue = { path, message: `must be one of: ${values.map((value) => JSON.stringify(value)).join(', ')}` }
     } else {
@@ -37,6 +34,23 @@ export function validationIssues(errors: readonly FastifySchemaValidationError[]
     seen.add(key)
   }
   return issues
+}
+
+/**
+ * The values allowed at each path whose only errors are const or enum (besides the anyOf that
+ * groups them). A path where some branch is of another kind (a literal or an integer) keeps
+ * ajv's messages: listing only the literals would misstate what is allowed.
+ */
+function closedSets(errors: readonly FastifySchemaValidationError[]): Map<string, unknown[]> {
+  const allowed = new Map<string, unknown[]>()
+  const open = new Set<string>()
+  for (const error of errors) {
+    const values = error.keyword === 'const' ? [error.params.allowedValue] : error.keyword === 'enum' ? (error.params.allowedValues as unknown[]) : undefined
+    if (values) allowed.set(error.instancePath, [...(allowed.get(error.instancePath) ?? []), ...values])
+    else if (error.keyword !== 'anyOf') open.add(error.instancePath)
+  }
+  for (const path of open) allowed.delete(path)
+  return allowed
 }
 
 /** The problem's detail: every issue, path first, in one line. */

@@ -35,15 +35,20 @@ function startProcess(args: string[], ready: RegExp, env: Record<string, string>
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // npm in a process group of its own: a start that times out is SIGKILLed as a group, since
+    // npm cannot pass on a SIGKILL and the server would outlive it.
+    detached: via === 'npm',
   })
   let output = ''
   child.stdout!.on('data', (chunk) => (output += chunk))
   child.stderr!.on('data', (chunk) => (output += chunk))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  // 'close', not 'exit': by then the output pipes are drained, so output() holds the last lines.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)))
+  const kill = () => (via === 'npm' ? process.kill(-child.pid!, 'SIGKILL') : child.kill('SIGKILL'))
 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL')
+      kill()
       reject(new Error(`${args.join(' ')} did not start within ${timeoutMs} ms:\n${output}`))
     }, timeoutMs)
     const onData = () => {

@@ -8,7 +8,6 @@ export const ItemResponse = InventoryItemData
 export const ItemPage = pageOf(ItemResponse)
 export const ItemParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
 
-const MAX_QUANTITY = MAX_STOCK
 
 // Writable fields, shared by POST and PATCH. Unknown properties (tenant_id, id, created_at …) are
 // refused with 400 rather than ignored: a caller who sends them expects them to count.
@@ -16,10 +15,10 @@ const fields = {
   item_code: Type.String({ minLength: 1, maxLength: 64, pattern: '^\\S(.*\\S)?$', description: 'unique in the tenant; no surrounding spaces' }),
   name: Type.String({ minLength: 1, maxLength: 200 }),
   description: Type.String({ maxLength: 5000 }),
-  quantity: Type.Integer({ minimum: 0, maximum: MAX_QUANTITY }),
+  quantity: Type.Integer({ minimum: 0, maximum: MAX_STOCK }),
   unit: Type.String({ minLength: 1, maxLength: 32 }),
   location: Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()]),
-  reorder_point: Type.Integer({ minimum: 0, maximum: MAX_QUANTITY }),
+  reorder_point: Type.Integer({ minimum: 0, maximum: MAX_STOCK }),
   unit_cost: Type.Number({ minimum: 0, maximum: 999_999_999_999.99, description: 'rounded to cents; answered as a decimal string' }),
 }
 
@@ -42,7 +41,7 @@ export const UpdateItemBody = Type.Object(
     item_code: Type.Optional(fields.item_code),
     name: Type.Optional(fields.name),
     description: Type.Optional(fields.description),
-    quantity: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_QUANTITY, description: 'sets the stock; the change is recorded in the adjustments ledger' })),
+    quantity: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_STOCK, description: 'sets the stock; the change is recorded in the adjustments ledger' })),
     unit: Type.Optional(fields.unit),
     location: Type.Optional(fields.location),
     reorder_point: Type.Optional(fields.reorder_point),
@@ -63,7 +62,7 @@ export const ListItemsQuery = Type.Object(
 
 export const AdjustmentBody = Type.Object(
   {
-    delta: Type.Integer({ minimum: -MAX_QUANTITY, maximum: MAX_QUANTITY, not: { const: 0 }, description: 'units added (positive) or removed (negative)' }),
+    delta: Type.Integer({ minimum: -MAX_STOCK, maximum: MAX_STOCK, not: { const: 0 }, description: 'units added (positive) or removed (negative)' }),
     reason: Type.String({ minLength: 1, maxLength: 500 }),
   },
   { additionalProperties: false },

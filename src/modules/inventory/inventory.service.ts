@@ -1,5 +1,5 @@
 import { withTenant, withTenantStatement, type Database, type TenantTx } from '../../db/index.ts'
-import { AppError, notFound } from '../../errors/index.ts'
+import { notFound } from '../../errors/index.ts'
 import { decodeCursor, page } from '../../http/pagination.ts'
 import { recordAudit } from '../audit/index.ts'
 import { emitDomainEvent } from '../events/index.ts'
@@ -10,7 +10,7 @@ import * as adjustments from './adjustments.repository.ts'
 import { presentItem } from './inventory.presenter.ts'
 import * as repository from './inventory.repository.ts'
 import type { InventoryItem, InventoryItemChanges, ItemFilters, NewInventoryItem } from './inventory.repository.ts'
-import { changeStock, recordInitialStock, recordItemUpdate } from './stock-ledger.ts'
+import { changeStock, recordInitialStock, recordItemUpdate, stockRefusal } from './stock-ledger.ts'
 
 type Page<T> = { data: T[]; next_cursor: string | null }
 
@@ -75,22 +75,12 @@ export class InventoryService {
     })
   }
 
-  /** Adds or removes stock; 409 naming the available stock when it would go below zero. */
+  /** Adds or removes stock; 409 naming the stock when it would go below zero or past MAX_STOCK. */
   adjustStock(id: string, input: { delta: number; reason: string }): Promise<{ adjustment: AdjustmentRow; item: InventoryItem }> {
     return withTenant(this.db, async (tx) => {
       const result = await changeStock(tx, { itemId: id, delta: input.delta, reason: input.reason }, 'adjustment')
       if (!result.ok && !result.item) throw notFound('inventory item', id)
-      if (!result.ok) {
-        const item = result.item!
-        if (input.delta > 0) {
-          throw new AppError('conflict', `${item.item_code} holds ${item.quantity} ${item.unit}: adding ${input.delta} would exceed ${repository.MAX_STOCK}, the most an item can hold`, {
-            item_id: id, available: item.quantity, requested: input.delta, maximum: repository.MAX_STOCK,
-          })
-        }
-        throw new AppError('conflict', `only ${item.quantity} ${item.unit} of ${item.item_code} in stock: cannot remove ${-input.delta}`, {
-          item_id: id, available: item.quantity, requested: -input.delta,
-        })
-      }
+      if (!result.ok) throw stockRefusal(result.item!, input.delta)
       await recordAudit(tx, {
         action: 'inventory.stock.adjusted', resourceType: 'inventory_item', resourceId: id,
         changes: { delta: input.delta, reason: input.reason, quantity: { from: result.before, to: result.item.quantity } },

@@ -1,5 +1,5 @@
 // Every change of an item's quantity goes through here, in the caller's transaction: the
-// conditional update (never below zero), the ledger row, and the domain events. Stock
+// conditional update (never below zero, never above MAX_STOCK), the ledger row, and the domain events. Stock
 // adjustments use changeStock; orders use reserveStock and releaseStock (exported through
 // index.ts), so the rules for stock live in one module.
 import { describeActor } from '../audit/index.ts'
@@ -25,7 +25,7 @@ export type StockChangeResult =
   /** `item` is its current state, or undefined when the tenant has no such item. */
   | { ok: false; item: InventoryItem | undefined }
 
-/** Applies one change unless it would take the stock below zero; nothing is written when it would. */
+/** Applies one change unless it would take the stock below zero or above MAX_STOCK; nothing is written when it would. */
 export async function changeStock(tx: TenantTx, change: StockChange, cause: 'adjustment' | 'order'): Promise<StockChangeResult> {
   const item = await items.addStock(tx, change.itemId, change.delta)
   if (!item) return { ok: false, item: await items.findItemById(tx, change.itemId) }
@@ -83,13 +83,21 @@ export async function releaseStock(tx: TenantTx, lines: OrderLineStock[], order:
     const result = await changeStock(tx, { itemId, delta: quantity, reason: `released: order ${order.number} ${why}`, orderId: order.id }, 'order')
     // order_lines → inventory_items has no ON DELETE, so an item on an order cannot vanish;
     // what can happen is stock refilled meanwhile so close to MAX_STOCK that the units no longer fit.
-    if (!result.ok && result.item) {
-      throw new AppError('conflict', `cannot give back ${quantity} ${result.item.unit} of ${result.item.item_code}: its stock (${result.item.quantity}) would exceed ${items.MAX_STOCK}`, {
-        item_id: itemId, available: result.item.quantity, requested: quantity, maximum: items.MAX_STOCK,
-      })
-    }
+    if (!result.ok && result.item) throw stockRefusal(result.item, quantity)
     if (!result.ok) throw new Error(`releasing stock of order ${order.id}: item ${itemId} is missing`)
   }
+}
+
+/** The 409 of a change the item's stock cannot take: more than it holds, or past MAX_STOCK. */
+export function stockRefusal(item: InventoryItem, delta: number): AppError {
+  if (delta > 0) {
+    return new AppError('conflict', `${item.item_code} holds ${item.quantity} ${item.unit}: adding ${delta} would exceed ${items.MAX_STOCK}, the most an item can hold`, {
+      item_id: item.id, available: item.quantity, requested: delta, maximum: items.MAX_STOCK,
+    })
+  }
+  return new AppError('conflict', `only ${item.quantity} ${item.unit} of ${item.item_code} in stock: cannot remove ${-delta}`, {
+    item_id: item.id, available: item.quantity, requested: -delta,
+  })
 }
 
 /** Low stock is announced when a change crosses the reorder point, not on every change below it. */

@@ -122,11 +122,14 @@ const MAX_TOTAL_CENTS = 99_999_999_999_999n
 function assertTotalFits(lines: readonly { quantity: number; unitPrice: string }[]): void {
   const total = lines.reduce((sum, line) => sum + BigInt(line.quantity) * centsOf(line.unitPrice), 0n)
   if (total <= MAX_TOTAL_CENTS) return
-  const message = `the order's total would be ${total / 100n}.${String(total % 100n).padStart(2, '0')}, more than 999999999999.99, the most an order can hold`
+  const message = `the order's total would be ${decimal(total)}, more than ${decimal(MAX_TOTAL_CENTS)}, the most an order can hold`
   throw new AppError('validation_failed', message, { errors: [{ path: 'body/lines', message }] })
 }
 
-/** "12.5" or "12.50" (a numeric(14,2) text or toFixed(2)) → 1250n. */
+/** 1250n → "12.50". */
+const decimal = (cents: bigint): string => `${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`
+
+/** "12.5" or "12.50" (a numeric(14,2) text or toFixed(2), never negative) → 1250n. */
 function centsOf(decimal: string): bigint {
   const [whole, fraction = ''] = decimal.split('.')
   return BigInt(whole!) * 100n + BigInt(fraction.padEnd(2, '0').slice(0, 2))

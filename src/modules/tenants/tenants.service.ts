@@ -259,6 +259,5 @@ async function seedDefaultConfiguration(tx: TenantTx): Promise<void> {
 
 /** Names are stored trimmed: one of spaces only would be stored empty (and derive no slug). */
 function assertNotBlank(name: string): void {
-  if (name.trim() !== '') return
-  throw new AppError('validation_failed', 'body/name must not be blank', { errors: [{ path: 'body/name', message: 'must not be blank' }] })
+  if (name.trim() === '') throw new AppError('validation_failed', 'the tenant needs a name (not only spaces)', { field: 'name' })
 }
