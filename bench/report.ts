@@ -16,14 +16,26 @@ export interface RoundFigures extends LoadFigures {
   machineCpuMicrosPerRequest: number
 }
 
-/** One back-to-back pair of figure 1: the bare read and the API read, seconds apart. */
+/**
+ * One back-to-back pair: a reference variant and the variant compared with it, measured seconds
+ * apart (figure 1: the bare read and the API read; figure 3: the API read on 10 tenants and on
+ * BENCH_TENANTS).
+ */
 export interface PairFigures {
-  bare: RoundFigures
-  api: RoundFigures
+  reference: RoundFigures
+  compared: RoundFigures
 }
 
-/** A pair's figure-1 ratio: the API read's requests/s over the bare read's. */
-export const pairRatio = (pair: PairFigures): number => pair.api.requestsPerSec / pair.bare.requestsPerSec
+/** The pairs of one run: figure 1's and figure 3's (either empty when its variants did not run). */
+export interface PairRuns {
+  read: PairFigures[]
+  tenants: PairFigures[]
+}
+
+/** A pair's ratio of requests/s: the compared variant's over the reference's. */
+export const pairRatio = (pair: PairFigures): number => pair.compared.requestsPerSec / pair.reference.requestsPerSec
+const pairP99Ratio = (pair: PairFigures): number => pair.compared.latencyP99Ms / pair.reference.latencyP99Ms
+const pairRssRatio = (pair: PairFigures): number => pair.compared.rssBytes / pair.reference.rssBytes
 
 export interface Measured {
   variant: Variant
@@ -122,6 +134,19 @@ export function rowsOf(measured: Measured[], connections: number): Row[] {
  * Figure 1's ratio: the median of the back-to-back pairs' ratios when pairs ran (see
  * measurePairs in run.ts), else the ratio of the round medians.
  */
+/**
+ * A figure of figure 3 (p99 or RSS, 100,000 tenants over 10): the median of the back-to-back
+ * pairs' ratios when pairs ran, else the ratio of the round medians.
+ */
+function tenantsRatio(roundsValue: number | null, pairs: PairFigures[], ratioOf: (pair: PairFigures) => number, detail: string): { value: number | null; note: string } {
+  if (pairs.length === 0) return { value: roundsValue, note: `api_read_large / api_read (round medians: ${detail})` }
+  const ratios = pairs.map(ratioOf)
+  return {
+    value: round(median(ratios), 2),
+    note: `median of ${pairs.length} back-to-back pairs of api_read and api_read_large (${ratios.map((r) => r.toFixed(2)).join(', ')}); the round medians give ${roundsValue ?? '-'} (${detail})`,
+  }
+}
+
 function readRatio(rows: Row[], pairs: PairFigures[]): { value: number | null; note: string } {
   const api = rows.find((r) => r.name === 'api_read')
   const bare = rows.find((r) => r.name === BASELINE)
@@ -135,7 +160,7 @@ function readRatio(rows: Row[], pairs: PairFigures[]): { value: number | null; n
 }
 
 /** The summary figures; a figure whose variants did not run is null. */
-export function figuresOf(rows: Row[], largeTenants: number, pairs: PairFigures[] = []): Figure[] {
+export function figuresOf(rows: Row[], largeTenants: number, pairs: PairRuns = { read: [], tenants: [] }): Figure[] {
   const row = (name: string) => rows.find((r) => r.name === name)
   const ratio = (a: number | undefined, b: number | undefined, digits = 2) => (a === undefined || b === undefined || b === 0 ? null : round(a / b, digits))
   const difference = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? null : round(a - b, 2))
@@ -143,7 +168,9 @@ export function figuresOf(rows: Row[], largeTenants: number, pairs: PairFigures[
   const api = row('api_read')
   const large = row('api_read_large')
   const pglite = row('api_read_pglite')
-  const read = readRatio(rows, pairs)
+  const read = readRatio(rows, pairs.read)
+  const tenantsP99 = tenantsRatio(ratio(large?.latency_p99_ms, api?.latency_p99_ms), pairs.tenants, pairP99Ratio, `${large?.latency_p99_ms ?? '-'} vs ${api?.latency_p99_ms ?? '-'} ms; req/s ${ratio(large?.requests_per_sec, api?.requests_per_sec) ?? '-'}×`)
+  const tenantsRss = tenantsRatio(ratio(large?.rss_mb, api?.rss_mb), pairs.tenants, pairRssRatio, `after the load, ${large?.rss_mb ?? '-'} vs ${api?.rss_mb ?? '-'} MB`)
   return [
     {
       key: 'read_ratio',
@@ -204,18 +231,18 @@ export function figuresOf(rows: Row[], largeTenants: number, pairs: PairFigures[
     {
       key: 'tenants_p99_ratio',
       label: `3. p99, ${largeTenants.toLocaleString('en')} tenants / 10`,
-      value: ratio(large?.latency_p99_ms, api?.latency_p99_ms),
+      value: tenantsP99.value,
       unit: '×',
       goal: { op: '<=', value: 1.2 },
-      note: `api_read_large / api_read (${large?.latency_p99_ms ?? '-'} vs ${api?.latency_p99_ms ?? '-'} ms; req/s ${ratio(large?.requests_per_sec, api?.requests_per_sec) ?? '-'}×)`,
+      note: tenantsP99.note,
     },
     {
       key: 'tenants_rss_ratio',
       label: `3. server RSS, ${largeTenants.toLocaleString('en')} tenants / 10`,
-      value: ratio(large?.rss_mb, api?.rss_mb),
+      value: tenantsRss.value,
       unit: '×',
       goal: { op: '<=', value: 1.2 },
-      note: `after the load (${large?.rss_mb ?? '-'} vs ${api?.rss_mb ?? '-'} MB)`,
+      note: tenantsRss.note,
     },
     {
       key: 'provision_per_sec',
@@ -289,9 +316,9 @@ function table(header: string[], lines: string[][], right?: boolean[]): string {
 
 // Top-level keys this bench writes; anything else in latest.json (the webhook bench's section)
 // is kept as it is. ratio_b_over_a is an older key of this bench, dropped.
-const OWN_KEYS = ['date', 'command', 'node_version', 'postgres_version', 'cpu_count', 'cpu_model', 'load_average_1m_at_start', 'elapsed_sec', 'duration_sec', 'rounds', 'connections', 'databases', 'figures', 'variants', 'read_pairs', 'ratio_b_over_a']
+const OWN_KEYS = ['date', 'command', 'node_version', 'postgres_version', 'cpu_count', 'cpu_model', 'load_average_1m_at_start', 'elapsed_sec', 'duration_sec', 'rounds', 'connections', 'databases', 'figures', 'variants', 'read_pairs', 'tenant_pairs', 'ratio_b_over_a']
 
-export function writeResults(file: string, info: RunInfo, rows: Row[], figures: Figure[], pairs: PairFigures[] = []): void {
+export function writeResults(file: string, info: RunInfo, rows: Row[], figures: Figure[], pairs: PairRuns = { read: [], tenants: [] }): void {
   const cpu = cpus()
   const results = {
     date: new Date().toISOString(),
@@ -309,14 +336,25 @@ export function writeResults(file: string, info: RunInfo, rows: Row[], figures: 
     figures: Object.fromEntries(figures.map((f) => [f.key, { label: f.label, value: f.value, unit: f.unit, goal: f.goal, met: meets(f), note: f.note }])),
     variants: rows,
     // Figure 1's back-to-back pairs, in the order measured (odd pairs ran the API first).
-    read_pairs: pairs.map((pair) => ({
-      bare_requests_per_sec: Math.round(pair.bare.requestsPerSec),
-      api_requests_per_sec: Math.round(pair.api.requestsPerSec),
+    read_pairs: pairs.read.map((pair) => ({
+      bare_requests_per_sec: Math.round(pair.reference.requestsPerSec),
+      api_requests_per_sec: Math.round(pair.compared.requestsPerSec),
       ratio: round(pairRatio(pair), 2),
-      bare_machine_cpu_us_per_request: Math.round(pair.bare.machineCpuMicrosPerRequest),
-      api_machine_cpu_us_per_request: Math.round(pair.api.machineCpuMicrosPerRequest),
-      bare_cpu_us_per_request: Math.round(pair.bare.cpuMicrosPerRequest),
-      api_cpu_us_per_request: Math.round(pair.api.cpuMicrosPerRequest),
+      bare_machine_cpu_us_per_request: Math.round(pair.reference.machineCpuMicrosPerRequest),
+      api_machine_cpu_us_per_request: Math.round(pair.compared.machineCpuMicrosPerRequest),
+      bare_cpu_us_per_request: Math.round(pair.reference.cpuMicrosPerRequest),
+      api_cpu_us_per_request: Math.round(pair.compared.cpuMicrosPerRequest),
+    })),
+    // Figure 3's pairs: api_read on the 10-tenant database (small) and on the large one.
+    tenant_pairs: pairs.tenants.map((pair) => ({
+      small_requests_per_sec: Math.round(pair.reference.requestsPerSec),
+      large_requests_per_sec: Math.round(pair.compared.requestsPerSec),
+      small_p99_ms: round(pair.reference.latencyP99Ms, 2),
+      large_p99_ms: round(pair.compared.latencyP99Ms, 2),
+      p99_ratio: round(pairP99Ratio(pair), 2),
+      small_rss_mb: round(pair.reference.rssBytes / 2 ** 20, 1),
+      large_rss_mb: round(pair.compared.rssBytes / 2 ** 20, 1),
+      rss_ratio: round(pairRssRatio(pair), 2),
     })),
   }
   // Read just before writing: another bench may have added its section since this run started.

@@ -11,7 +11,7 @@ import { TokenService } from '../src/modules/auth/tokens.ts'
 import { runLoad, type LoadOptions } from './load.ts'
 import { probe } from './probe.ts'
 import { machineBusySeconds, postgresCpuSeconds } from './process-cpu.ts'
-import { figuresOf, formatFigures, formatVariants, pairRatio, rowsOf, writeResults, type Measured, type PairFigures, type RoundFigures } from './report.ts'
+import { figuresOf, formatFigures, formatVariants, pairRatio, rowsOf, writeResults, type Measured, type PairFigures, type PairRuns, type RoundFigures } from './report.ts'
 import { buildRequests, type Credentials } from './requests.ts'
 import { appUrlOf, LARGE_DATABASE, PROVISION_DATABASE, readSettings, withDatabase, type BenchSettings } from './settings.ts'
 import { setupLargeDatabase, setupPgliteDatabase, setupSmallDatabase, type BenchData } from './setup-database.ts'
@@ -122,32 +122,35 @@ async function measureVariant(run: Run, variant: Variant): Promise<RoundFigures>
 }
 
 /**
- * Figure 1's ratio from back-to-back pairs: both servers stay up and their loads alternate
- * (bare, API, then API, bare, …), each pair measured within seconds. The rounds measure the two
- * about half a minute apart, long enough on this shared VM for the machine's speed to change by
- * 30-50% in between; a pair sees the same minute. See bench/README.md.
+ * A ratio from back-to-back pairs (figures 1 and 3): both servers stay up and their loads
+ * alternate (reference, compared, then compared, reference, …), each pair measured within
+ * seconds. The rounds measure two variants about half a minute apart, long enough on this shared
+ * VM for the machine's speed to change by 30-50% in between; a pair sees the same minute. See
+ * bench/README.md.
  */
-async function measurePairs(run: Run, baseline: Variant, api: Variant): Promise<PairFigures[]> {
-  const bare = await startVariant(run, baseline)
+async function measurePairs(run: Run, referenceVariant: Variant, comparedVariant: Variant): Promise<PairFigures[]> {
+  console.log(`pairs: ${referenceVariant.name} and ${comparedVariant.name} back to back, ${run.settings.pairDurationSec} s each`)
+  const reference = await startVariant(run, referenceVariant)
   try {
-    const served = await startVariant(run, api)
+    const compared = await startVariant(run, comparedVariant)
     try {
       const pairs: PairFigures[] = []
       for (let pair = 0; pair < run.settings.pairs; pair++) {
         const duration = run.settings.pairDurationSec
-        const apiFirst = pair % 2 === 1
-        const first = await (apiFirst ? served : bare).measure(duration)
-        const second = await (apiFirst ? bare : served).measure(duration)
-        const measured: PairFigures = apiFirst ? { bare: second, api: first } : { bare: first, api: second }
+        const comparedFirst = pair % 2 === 1
+        const first = await (comparedFirst ? compared : reference).measure(duration)
+        const second = await (comparedFirst ? reference : compared).measure(duration)
+        const measured: PairFigures = comparedFirst ? { reference: second, compared: first } : { reference: first, compared: second }
         pairs.push(measured)
-        console.log(`  pair ${String(pair + 1).padStart(2)}  ${apiFirst ? 'API first ' : 'bare first'}  bare ${Math.round(measured.bare.requestsPerSec)} req/s, API ${Math.round(measured.api.requestsPerSec)} req/s: ${pairRatio(measured).toFixed(2)}  (machine µs/req ${Math.round(measured.bare.machineCpuMicrosPerRequest)} vs ${Math.round(measured.api.machineCpuMicrosPerRequest)})`)
+        const figures = (f: RoundFigures) => `${Math.round(f.requestsPerSec)} req/s p99 ${f.latencyP99Ms.toFixed(2)} ms (machine ${Math.round(f.machineCpuMicrosPerRequest)} µs/req)`
+        console.log(`  pair ${String(pair + 1).padStart(2)}  ${comparedFirst ? `${comparedVariant.name} first` : `${referenceVariant.name} first`}  ${figures(measured.reference)} vs ${figures(measured.compared)}: ${pairRatio(measured).toFixed(2)}`)
       }
       return pairs
     } finally {
-      await served.stop()
+      await compared.stop()
     }
   } finally {
-    await bare.stop()
+    await reference.stop()
   }
 }
 
@@ -225,13 +228,13 @@ async function main(): Promise<void> {
         rounds.get(variant.name)!.push(figures)
       }
     }
-    const baseline = selected.find((v) => v.name === BASELINE)
-    const apiRead = selected.find((v) => v.name === 'api_read')
-    let pairs: PairFigures[] = []
-    if (baseline && apiRead && settings.pairs > 0) {
-      console.log(`pairs: ${BASELINE} and api_read back to back, ${settings.pairDurationSec} s each`)
-      pairs = await measurePairs(run, baseline, apiRead)
-    }
+    const named = (name: string) => selected.find((v) => v.name === name)
+    const baseline = named(BASELINE)
+    const apiRead = named('api_read')
+    const apiReadLarge = named('api_read_large')
+    const pairs: PairRuns = { read: [], tenants: [] }
+    if (baseline && apiRead && settings.pairs > 0) pairs.read = await measurePairs(run, baseline, apiRead)
+    if (apiRead && apiReadLarge && settings.pairs > 0) pairs.tenants = await measurePairs(run, apiRead, apiReadLarge)
     const measured: Measured[] = selected.map((variant) => ({ variant, rounds: rounds.get(variant.name)! }))
     const rows = rowsOf(measured, settings.connections)
     const figures = figuresOf(rows, settings.largeTenants, pairs)
