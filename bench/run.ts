@@ -232,8 +232,11 @@ async function main(): Promise<void> {
     const baseline = named(BASELINE)
     const apiRead = named('api_read')
     const apiReadLarge = named('api_read_large')
-    const pairs: PairRuns = { read: [], tenants: [] }
+    const pairs: PairRuns = { read: [], latency: [], tenants: [] }
     if (baseline && apiRead && settings.pairs > 0) pairs.read = await measurePairs(run, baseline, apiRead)
+    const baselineOneConnection = named(`${BASELINE}_1c`)
+    const apiReadOneConnection = named('api_read_1c')
+    if (baselineOneConnection && apiReadOneConnection && settings.pairs > 0) pairs.latency = await measurePairs(run, baselineOneConnection, apiReadOneConnection)
     if (apiRead && apiReadLarge && settings.pairs > 0) pairs.tenants = await measurePairs(run, apiRead, apiReadLarge)
     const measured: Measured[] = selected.map((variant) => ({ variant, rounds: rounds.get(variant.name)! }))
     const rows = rowsOf(measured, settings.connections)
