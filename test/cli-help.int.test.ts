@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runCli } from './support/cli.ts'
+import { serverUrl } from './support/test-env.ts'
 
 const DESTRUCTIVE_OR_LONG_RUNNING = [
   ['migrate', 'down', '--steps', '5', '--help'],
@@ -26,7 +27,8 @@ const DESTRUCTIVE_OR_LONG_RUNNING = [
   ['start', '--help'],
 ]
 
-describe('tenantry <command> --help', () => {
+// No database is opened, so one run of the suite (the embedded one) says it all.
+describe.runIf(!serverUrl())('tenantry <command> --help', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tenantry-cli-help-'))
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
   const run = (args: string[]) => runCli(args, { DATA_DIR: dataDir, DATABASE_URL: undefined, PORT: '0' })
