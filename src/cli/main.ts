@@ -49,8 +49,8 @@ const USAGE = `usage: tenantry <command>
                                  exit code 1 when an item fails
 `
 
-/** The commands of USAGE; `--help` is answered for these before anything runs. */
-const COMMANDS = new Set(['start', 'worker', 'migrate', 'seed', 'tenant', 'user', 'audit', 'doctor', 'keys', 'backup', 'db'])
+/** The commands USAGE describes (the first word of each of its entries); `--help` is answered for these before anything runs. */
+const COMMANDS = new Set([...USAGE.matchAll(/^ {2}([a-z]+)\b/gm)].map((match) => match[1]!))
 
 /**
  * `--help` or `-h` anywhere in a known command's arguments prints that command's usage and does

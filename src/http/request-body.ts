@@ -1,3 +1,4 @@
+import { addRouteHook } from './route-hooks.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RequestPayload } from 'fastify'
 import { AppError } from '../errors/index.ts'
 
@@ -15,8 +16,7 @@ export function registerBodyRules(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method]
     if (!methods.some((method) => BODY_METHODS.has(method))) return
-    const existing = route.preParsing === undefined ? [] : Array.isArray(route.preParsing) ? route.preParsing : [route.preParsing]
-    route.preParsing = [refuseEncodedBody, ...existing] as typeof route.preParsing
+    addRouteHook(route, 'preParsing', refuseEncodedBody, 'first')
   })
 }
 

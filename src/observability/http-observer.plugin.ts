@@ -1,3 +1,4 @@
+import { addRouteHook } from '../http/route-hooks.ts'
 import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { actorFields } from './actor-fields.ts'
@@ -35,8 +36,7 @@ async function httpObserverPlugin(app: FastifyInstance): Promise<void> {
       observeRequest(request, reply, template)
       done()
     }
-    const existing = route.onResponse === undefined ? [] : Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse]
-    route.onResponse = [...existing, observe] as typeof route.onResponse
+    addRouteHook(route, 'onResponse', observe, 'last')
   })
 
   app.addHook('onResponse', (request, reply, done) => {

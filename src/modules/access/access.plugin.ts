@@ -1,3 +1,4 @@
+import { addRouteHook } from '../../http/route-hooks.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../../config/index.ts'
@@ -71,8 +72,7 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
       if (pending) pending.then(() => done(), done)
       else done()
     }
-    const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
-    route.onRequest = [check, ...existing] as typeof route.onRequest
+    addRouteHook(route, 'onRequest', check, 'first')
   })
 
   // The admission steps return undefined when the request was admitted from the caches alone,

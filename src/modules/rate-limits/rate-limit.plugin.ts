@@ -1,3 +1,4 @@
+import { addRouteHook } from '../../http/route-hooks.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../../config/index.ts'
@@ -44,8 +45,7 @@ async function rateLimitPlugin(app: FastifyInstance, options: RateLimitPluginOpt
 
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api/')) return
-    const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
-    route.onRequest = [...existing, limit] as typeof route.onRequest
+    addRouteHook(route, 'onRequest', limit, 'last')
   })
 }
 
