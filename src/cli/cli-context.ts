@@ -13,12 +13,13 @@ import { TenantDirectory, type TenantRecord } from '../modules/access/tenant-dir
 import type { ExportFormat } from '../modules/export/index.ts'
 import { usersRepository, type UserRow } from '../modules/users/index.ts'
 import { createLogger, type Logger } from '../observability/logger.ts'
+import { UsageError } from './usage-error.ts'
+
+export { UsageError }
 
 // Servers cache a tenant for 30 s; without Redis they cannot hear of a change made here sooner.
 const REDIS_READY_TIMEOUT_MS = 3000
 
-/** A command given wrong arguments: main prints the message and the usage, exit code 1. */
-export class UsageError extends Error {}
 
 /** What every command needs: the validated config and a database handle it must close. */
 export async function openCliContext(): Promise<{ config: Config; db: Database }> {

@@ -1,19 +1,11 @@
 // `tenantry <command>`: parse arguments, call a service, print. No SQL here.
-import { ConfigError } from '../config/index.ts'
-import { MigrationError } from '../db/index.ts'
-import { auditCommand } from './commands/audit.command.ts'
-import { backupCommand } from './commands/backup.command.ts'
-import { dbCommand } from './commands/db.command.ts'
-import { doctorCommand } from './commands/doctor.command.ts'
-import { keysCommand } from './commands/keys.command.ts'
-import { migrateCommand } from './commands/migrate.command.ts'
-import { seedCommand } from './commands/seed.command.ts'
-import { tenantCommand } from './commands/tenant.command.ts'
-import { userCommand } from './commands/user.command.ts'
-import { workerCommand } from './commands/worker.command.ts'
-import { AppError } from '../errors/index.ts'
+// Each command's module (and with it the app, the database drivers) is imported only when that
+// command runs: `--help`, the usage and a usage error answer in a fraction of a second.
+import { ConfigError } from '../config/load-config.ts'
+import { MigrationError } from '../db/migrate.ts'
+import { AppError } from '../errors/app-error.ts'
 import { exitWithFailure } from '../lib/exit.ts'
-import { UsageError } from './cli-context.ts'
+import { UsageError } from './usage-error.ts'
 
 const USAGE = `usage: tenantry <command>
 
@@ -87,25 +79,25 @@ async function run(argv: string[]): Promise<void> {
       await import('../main.ts')
       return
     case 'worker':
-      return workerCommand()
+      return (await import('./commands/worker.command.ts')).workerCommand()
     case 'migrate':
-      return migrateCommand(args)
+      return (await import('./commands/migrate.command.ts')).migrateCommand(args)
     case 'seed':
-      return seedCommand()
+      return (await import('./commands/seed.command.ts')).seedCommand()
     case 'tenant':
-      return tenantCommand(args)
+      return (await import('./commands/tenant.command.ts')).tenantCommand(args)
     case 'user':
-      return userCommand(args)
+      return (await import('./commands/user.command.ts')).userCommand(args)
     case 'audit':
-      return auditCommand(args)
+      return (await import('./commands/audit.command.ts')).auditCommand(args)
     case 'doctor':
-      return doctorCommand(args)
+      return (await import('./commands/doctor.command.ts')).doctorCommand(args)
     case 'keys':
-      return keysCommand(args)
+      return (await import('./commands/keys.command.ts')).keysCommand(args)
     case 'backup':
-      return backupCommand(args)
+      return (await import('./commands/backup.command.ts')).backupCommand(args)
     case 'db':
-      return dbCommand(args)
+      return (await import('./commands/db.command.ts')).dbCommand(args)
     case undefined:
     case 'help':
     case '--help':
