@@ -131,45 +131,26 @@ export function rowsOf(measured: Measured[], connections: number): Row[] {
   })
 }
 
-/**
- * Figure 1's ratio: the median of the back-to-back pairs' ratios when pairs ran (see
- * measurePairs in run.ts), else the ratio of the round medians.
- */
-/**
- * Figure 1's p99 added with one connection (no queueing): the median of the back-to-back pairs'
- * differences when pairs ran, else the difference of the round medians.
- */
-function latencyAdded(roundsValue: number | null, pairs: PairFigures[], detail: string): { value: number | null; note: string } {
-  if (pairs.length === 0) return { value: roundsValue, note: `api_read_1c - a_bare_postgresjs_1c (round medians: ${detail}): no queueing` }
-  const added = pairs.map((pair) => pair.compared.latencyP99Ms - pair.reference.latencyP99Ms)
-  return {
-    value: round(median(added), 2),
-    note: `median of ${pairs.length} back-to-back pairs of a_bare_postgresjs_1c and api_read_1c (${added.map((a) => a.toFixed(2)).join(', ')} ms); the round medians give ${roundsValue ?? '-'} (${detail})`,
-  }
+interface PairedFigure {
+  /** The figure from the round medians; null when its variants did not run. */
+  rounds: number | null
+  /** The figure of each back-to-back pair (see measurePairs in run.ts); empty when no pairs ran. */
+  pairs: number[]
+  /** What the figure compares, and the round medians behind `rounds`. */
+  what: string
+  /** The unit the pair values are printed with (' ms'); none for ratios. */
+  unit?: string
 }
 
 /**
- * A figure of figure 3 (p99 or RSS, 100,000 tenants over 10): the median of the back-to-back
- * pairs' ratios when pairs ran, else the ratio of the round medians.
+ * Figures 1 and 3 and figure 1's p99 added: the median of the back-to-back pairs when pairs ran
+ * (robust to the VM's swings between rounds), else the round medians' figure; the note gives both.
  */
-function tenantsRatio(roundsValue: number | null, pairs: PairFigures[], ratioOf: (pair: PairFigures) => number, detail: string): { value: number | null; note: string } {
-  if (pairs.length === 0) return { value: roundsValue, note: `api_read_large / api_read (round medians: ${detail})` }
-  const ratios = pairs.map(ratioOf)
+function pairedFigure({ rounds, pairs, what, unit = '' }: PairedFigure): { value: number | null; note: string } {
+  if (pairs.length === 0) return { value: rounds, note: `${what} (round medians)` }
   return {
-    value: round(median(ratios), 2),
-    note: `median of ${pairs.length} back-to-back pairs of api_read and api_read_large (${ratios.map((r) => r.toFixed(2)).join(', ')}); the round medians give ${roundsValue ?? '-'} (${detail})`,
-  }
-}
-
-function readRatio(rows: Row[], pairs: PairFigures[]): { value: number | null; note: string } {
-  const api = rows.find((r) => r.name === 'api_read')
-  const bare = rows.find((r) => r.name === BASELINE)
-  const rounds = api && bare && bare.requests_per_sec > 0 ? round(api.requests_per_sec / bare.requests_per_sec, 2) : null
-  if (pairs.length === 0) return { value: rounds, note: 'api_read / a_bare_postgresjs at full load (round medians)' }
-  const ratios = pairs.map(pairRatio)
-  return {
-    value: round(median(ratios), 2),
-    note: `median of ${pairs.length} back-to-back pairs (${ratios.map((r) => r.toFixed(2)).join(', ')}); the round medians give ${rounds ?? '-'}`,
+    value: round(median(pairs), 2),
+    note: `median of ${pairs.length} back-to-back pairs (${pairs.map((value) => value.toFixed(2) + unit).join(', ')}); the round medians give ${rounds ?? '-'} (${what})`,
   }
 }
 
@@ -182,11 +163,25 @@ export function figuresOf(rows: Row[], largeTenants: number, pairs: PairRuns = {
   const api = row('api_read')
   const large = row('api_read_large')
   const pglite = row('api_read_pglite')
-  const read = readRatio(rows, pairs.read)
-  const p99Added = latencyAdded(difference(row('api_read_1c')?.latency_p99_ms, row('a_bare_postgresjs_1c')?.latency_p99_ms), pairs.latency,
-    `${row('api_read_1c')?.latency_p99_ms ?? '-'} vs ${row('a_bare_postgresjs_1c')?.latency_p99_ms ?? '-'} ms`)
-  const tenantsP99 = tenantsRatio(ratio(large?.latency_p99_ms, api?.latency_p99_ms), pairs.tenants, pairP99Ratio, `${large?.latency_p99_ms ?? '-'} vs ${api?.latency_p99_ms ?? '-'} ms; req/s ${ratio(large?.requests_per_sec, api?.requests_per_sec) ?? '-'}×`)
-  const tenantsRss = tenantsRatio(ratio(large?.rss_mb, api?.rss_mb), pairs.tenants, pairRssRatio, `after the load, ${large?.rss_mb ?? '-'} vs ${api?.rss_mb ?? '-'} MB`)
+  const read = pairedFigure({ rounds: ratio(api?.requests_per_sec, bare?.requests_per_sec), pairs: pairs.read.map(pairRatio), what: 'api_read / a_bare_postgresjs at full load' })
+  const bare1c = row('a_bare_postgresjs_1c')?.latency_p99_ms
+  const api1c = row('api_read_1c')?.latency_p99_ms
+  const p99Added = pairedFigure({
+    rounds: difference(api1c, bare1c),
+    pairs: pairs.latency.map((pair) => pair.compared.latencyP99Ms - pair.reference.latencyP99Ms),
+    what: `api_read_1c - a_bare_postgresjs_1c, no queueing: ${api1c ?? '-'} vs ${bare1c ?? '-'} ms`,
+    unit: ' ms',
+  })
+  const tenantsP99 = pairedFigure({
+    rounds: ratio(large?.latency_p99_ms, api?.latency_p99_ms),
+    pairs: pairs.tenants.map(pairP99Ratio),
+    what: `api_read_large / api_read: ${large?.latency_p99_ms ?? '-'} vs ${api?.latency_p99_ms ?? '-'} ms; req/s ${ratio(large?.requests_per_sec, api?.requests_per_sec) ?? '-'}×`,
+  })
+  const tenantsRss = pairedFigure({
+    rounds: ratio(large?.rss_mb, api?.rss_mb),
+    pairs: pairs.tenants.map(pairRssRatio),
+    what: `api_read_large / api_read, RSS after the load: ${large?.rss_mb ?? '-'} vs ${api?.rss_mb ?? '-'} MB`,
+  })
   return [
     {
       key: 'read_ratio',
