@@ -2,8 +2,6 @@ import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Config } from '../config/index.ts'
 import type { Database } from './database.ts'
-import { PgDatabase } from './pg/pg-database.ts'
-import { PgliteDatabase } from './pglite/pglite-database.ts'
 
 export interface OpenDatabaseOptions {
   onPoolError: (error: Error) => void
@@ -13,6 +11,8 @@ export interface OpenDatabaseOptions {
 export async function openDatabase(config: Config, options: OpenDatabaseOptions): Promise<Database> {
   const url = config.DATABASE_URL
   if (url && url !== 'memory://') {
+    // Each driver is imported only when used: the other one costs 0.1-0.2 s of start-up.
+    const { PgDatabase } = await import('./pg/pg-database.ts')
     return new PgDatabase({
       ownerUrl: url,
       appUrl: config.DATABASE_APP_URL,
@@ -23,5 +23,6 @@ export async function openDatabase(config: Config, options: OpenDatabaseOptions)
   }
   const dataDir = url === 'memory://' ? undefined : resolve(config.DATA_DIR, 'pglite')
   if (dataDir) mkdirSync(dataDir, { recursive: true })
+  const { PgliteDatabase } = await import('./pglite/pglite-database.ts')
   return PgliteDatabase.open({ dataDir, appRole: config.DATABASE_APP_ROLE })
 }
