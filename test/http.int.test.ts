@@ -88,6 +88,20 @@ describe('errors are problem+json with stable codes', () => {
     expect(response.json()).toMatchObject({ code: 'route_not_found', status: 404, instance: '/nope', request_id: response.headers['x-request-id'] })
   })
 
+  it('a wrong method on a route that exists is 405 with Allow, not 404', async () => {
+    const response = await app.inject({ method: 'PUT', url: '/test/echo?x=1' })
+    expect(response.statusCode).toBe(405)
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(response.headers.allow).toBe('POST')
+    expect(response.json()).toMatchObject({ code: 'method_not_allowed', status: 405, instance: '/test/echo', detail: 'PUT is not allowed on /test/echo; allowed: POST' })
+    // A parametric route matches the concrete path; GET routes answer HEAD as well.
+    const onItem = await app.inject({ method: 'PUT', url: '/api/v1/roles/00000000-0000-4000-8000-000000000001' })
+    expect(onItem.statusCode).toBe(405)
+    expect(onItem.headers.allow).toBe('GET, HEAD, PATCH, DELETE')
+    // A path no route has stays 404 whatever the method.
+    expect((await app.inject({ method: 'PUT', url: '/api/v1/nope' })).json()).toMatchObject({ code: 'route_not_found', status: 404 })
+  })
+
   it('validation failure names the field', async () => {
     const response = await app.inject({ method: 'POST', url: '/test/echo', payload: { name: '', extra: 1 } })
     expect(response.statusCode).toBe(400)

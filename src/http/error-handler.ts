@@ -45,9 +45,28 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return sendProblem(reply, body)
   })
 
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, { ...problem('route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`), instance: request.url.split('?')[0], request_id: request.id }),
-  )
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!
+    const context = { instance: path, request_id: request.id }
+    const allowed = allowedMethods(app, request.method, path)
+    if (allowed.length === 0) return sendProblem(reply, { ...problem('route_not_found', `no route ${request.method} ${path}`), ...context })
+    reply.header('allow', allowed.join(', '))
+    return sendProblem(reply, { ...problem('method_not_allowed', `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`), ...context })
+  })
+}
+
+// The methods a 405 may list. OPTIONS is left out: with CORS off (production's default) a
+// preflight gets the 404 the CORS plugin would give it (http/plugins.ts).
+const ROUTABLE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
+
+/**
+ * The methods some route answers on `path` (RFC 9110 §15.5.6: 405 with Allow, rather than 404,
+ * when the resource exists): `PUT /api/v1/roles/:id` is told to PATCH, not that the role is gone.
+ * Runs on unmatched requests only; the router matches the concrete path as it does for routing.
+ */
+function allowedMethods(app: FastifyInstance, method: string, path: string): string[] {
+  if (method === 'OPTIONS') return []
+  return ROUTABLE_METHODS.filter((candidate) => candidate !== method && app.findRoute({ method: candidate, url: path }) !== null)
 }
 
 export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
