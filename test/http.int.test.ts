@@ -29,6 +29,7 @@ beforeAll(async () => {
     async (request) => ({ colour: request.query.colour }),
   )
   app.get<{ Params: { id: string } }>('/test/param/:id', async (request) => ({ id: request.params.id }))
+  app.delete('/test/bodiless', async (request) => ({ body: request.body ?? null }))
   app.get('/test/app-error', async () => {
     throw new AppError('quota_exceeded', 'max_items of the basic plan (1000) reached', { limit: 'max_items' })
   })
@@ -149,6 +150,16 @@ describe('errors are problem+json with stable codes', () => {
     const response = await app.inject(`/test/param/${'a'.repeat(300)}`)
     expect(response.statusCode).toBe(400)
     expect(response.json()).toMatchObject({ code: 'bad_request', instance: `/test/param/${'a'.repeat(300)}`, request_id: response.headers['x-request-id'] })
+  })
+
+  it('an empty body sent as JSON is no body: a bodiless route answers, a route that needs one says so', async () => {
+    const json = { 'content-type': 'application/json' }
+    const bodiless = await app.inject({ method: 'DELETE', url: '/test/bodiless', headers: json, payload: '' })
+    expect(bodiless.statusCode).toBe(200)
+    expect(bodiless.json()).toEqual({ body: null })
+    const needsBody = await app.inject({ method: 'POST', url: '/test/echo', headers: json, payload: '' })
+    expect(needsBody.statusCode).toBe(400)
+    expect(needsBody.json()).toMatchObject({ code: 'validation_failed', detail: expect.stringContaining('body') })
   })
 
   it('malformed JSON', async () => {

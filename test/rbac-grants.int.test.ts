@@ -65,13 +65,22 @@ describe('a Manager-like custom role with users:write but not inventory:delete',
     expect((await call(people.token, 'POST', '/api/v1/roles', { name, permissions: ['inventory:read', 'users:read'] })).statusCode).toBe(201)
   })
 
-  it('cannot add inventory:delete to an existing role, but may remove permissions or rename', async () => {
+  it('cannot add inventory:delete to a role; may change a role within its own set', async () => {
     const own = await createRole(people.token, uniqueName('Mine'), ['inventory:read'])
     expectDenied(await call(people.token, 'PATCH', `/api/v1/roles/${own.id}`, { permissions: ['inventory:read', 'inventory:delete'] }), 'inventory:delete')
+    expect((await call(people.token, 'PATCH', `/api/v1/roles/${own.id}`, { permissions: ['inventory:read', 'users:read'] })).json().permissions.sort()).toEqual(['inventory:read', 'users:read'])
+    expect((await call(people.token, 'PATCH', `/api/v1/roles/${own.id}`, { name: uniqueName('Renamed') })).statusCode).toBe(200)
+  })
+
+  it('cannot change a role granting more than it holds, not even to remove from it or rename it', async () => {
+    // The attack: strip a stronger member's role, then suspend them (members refuse that directly).
     const strong = await createRole(org.token, uniqueName('Strong'), ['inventory:delete', 'inventory:read'])
-    expect((await call(people.token, 'PATCH', `/api/v1/roles/${strong.id}`, { permissions: ['inventory:read'] })).json().permissions).toEqual(['inventory:read'])
-    expectDenied(await call(people.token, 'PATCH', `/api/v1/roles/${strong.id}`, { permissions: ['inventory:read', 'inventory:delete'] }), 'inventory:delete')
-    expect((await call(people.token, 'PATCH', `/api/v1/roles/${strong.id}`, { name: uniqueName('Renamed') })).statusCode).toBe(200)
+    const holder = await api.addMember(org.token, strong.name)
+    expectDenied(await call(people.token, 'PATCH', `/api/v1/roles/${strong.id}`, { permissions: ['inventory:read'] }), 'inventory:delete')
+    expectDenied(await call(people.token, 'PATCH', `/api/v1/roles/${strong.id}`, { name: uniqueName('Renamed') }), 'inventory:delete')
+    const unchanged = (await call(org.token, 'GET', `/api/v1/roles/${strong.id}`)).json()
+    expect([unchanged.name, unchanged.permissions.sort()]).toEqual([strong.name, ['inventory:delete', 'inventory:read']])
+    expectDenied(await call(people.token, 'PATCH', `/api/v1/members/${holder.userId}`, { status: 'suspended' }), 'inventory:delete')
   })
 
   it('cannot assign Admin (or any role holding more) to a new member, another member or itself', async () => {

@@ -51,6 +51,7 @@ describe('POST /api/v1/tenants: creation', () => {
     ['www', 'www-org'],
     ['API', 'api-org'],
     ['ab', 'ab-org'],
+    ['6F1C2A9E-3B7D-4E21-9A5C-0D8E7F6A5B4C', '6f1c2a9e-3b7d-4e21-9a5c-0d8e7f6a5b4c-org'],
   ])('derives the slug from the name %j → %s', async (name, slug) => {
     expect(expectOk(await create({ name }), 201).slug).toBe(slug)
   })
@@ -99,6 +100,8 @@ describe('POST /api/v1/tenants: creation', () => {
     ['reserved app', 'app'],
     ['reserved console', 'console'],
     ['reserved metrics', 'metrics'],
+    // A uuid names a tenant by id wherever tenants are named: such a slug could pass for another's.
+    ['uuid-shaped', '6f1c2a9e-3b7d-4e21-9a5c-0d8e7f6a5b4c'],
   ])('refuses a slug that is %s (%j) with 400 and no row', async (_what, slug) => {
     const before = await tenantCount()
     expectProblem(await create({ name: 'Refused slug', slug }), 400, 'validation_failed')

@@ -9,9 +9,19 @@ import { AppError } from '../errors/index.ts'
  *   would reach validation as a string ("body must be object"). It is a 415, as any other type.
  * - Fastify does not decode Content-Encoding: a gzip body would be parsed as if it were plain.
  *   Anything but identity is a 415 (RFC 9110 §15.5.16).
+ * - An empty body sent as application/json is no body, not invalid JSON: many clients send the
+ *   header on every call, DELETE and bodiless POSTs (suspend, test, rotate) included. A route
+ *   that needs a body still refuses it, in validation ("body must be object").
  */
 export function registerBodyRules(app: FastifyInstance): void {
   app.removeContentTypeParser('text/plain')
+  // Fastify's own JSON parser (prototype poisoning refused) for every non-empty body.
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined)
+    parseJson(request, body as string, done)
+  })
   // Attached to the routes that take a body as they register: reads run no extra hook.
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method]

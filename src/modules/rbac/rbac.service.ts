@@ -91,8 +91,12 @@ export class RbacService {
     const role = await withTenant(this.db, async (tx) => {
       await lockCustom(tx, id)
       const before = (await repository.findAssignableRole(tx, { id }))!
-      const added = permissions?.filter((permission) => !before.permissions.includes(permission)) ?? []
-      assertCanGrant(held, added)
+      // A role's change reaches every member and key holding it: whoever changes it (even only
+      // removes from it or renames it) must hold all it grants, as for managing those members
+      // directly; else users:write + roles:write could strip a stronger member's role and then
+      // suspend them. Then, as for creating, nobody adds what they do not hold.
+      assertCanGrant(held, before.permissions, 'change a role granting')
+      assertCanGrant(held, permissions ?? [])
       if (name !== undefined && (await repository.roleNameTaken(tx, name, id))) throw nameTaken(name)
       await repository.updateCustomRole(tx, id, { name, description: changes.description })
       if (permissions) await repository.setCustomRolePermissions(tx, id, permissions)

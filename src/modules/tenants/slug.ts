@@ -1,4 +1,5 @@
 import { AppError } from '../../errors/index.ts'
+import { isUuid } from '../../lib/uuid.ts'
 
 export const SLUG_PATTERN = /^[a-z0-9]([a-z0-9-]{1,61})[a-z0-9]$/
 
@@ -16,6 +17,9 @@ export function assertValidSlug(slug: string): void {
     throw new AppError('validation_failed', 'slug must be a DNS label: 3-63 lowercase letters, digits and single inner hyphens', { field: 'slug' })
   }
   if (RESERVED_SLUGS.has(slug)) throw new AppError('validation_failed', `slug "${slug}" is reserved`, { field: 'slug' })
+  // Wherever a tenant is named (X-Tenant-ID, the CLI, platform routes), a uuid is read as an id:
+  // a uuid-shaped slug could never name its tenant, and could pass for another tenant's id.
+  if (isUuid(slug)) throw new AppError('validation_failed', 'slug must not have the form of a uuid (uuids name tenants by id)', { field: 'slug' })
 }
 
 /**
@@ -33,7 +37,7 @@ export function slugFromName(name: string): string {
     .slice(0, 56)
     .replace(/-+$/g, '')
   if (slug.length < 3) slug = `${slug || 'tenant'}-org`.replace(/^-/, '')
-  if (RESERVED_SLUGS.has(slug)) slug = `${slug}-org`
+  if (RESERVED_SLUGS.has(slug) || isUuid(slug)) slug = `${slug}-org`
   return slug
 }
 

@@ -12,6 +12,7 @@ import {
   TenantIdParams,
   TenantPage,
   TenantResponse,
+  UpdateOwnTenantBody,
   UpdateTenantBody,
 } from './tenants.schemas.ts'
 
@@ -75,4 +76,12 @@ export async function currentTenantRoutes(app: FastifyInstance, { tenants }: { t
     config: { access: 'tenant', permission: 'settings:read' },
     schema: { tags, summary: 'The tenant this request is for', response: { 200: TenantResponse, ...problemResponses(...TENANT_ERRORS) } },
   }, async (request) => presentTenant(await tenants.get(request.tenantId!)))
+
+  api.patch('/api/v1/tenant', {
+    config: { access: 'tenant', permission: 'settings:write' },
+    schema: {
+      tags, summary: "Rename the tenant or change its branding (null: back to none); the rest of its settings are the operator's",
+      body: UpdateOwnTenantBody, response: { 200: TenantResponse, ...problemResponses(...TENANT_ERRORS, 'feature_not_enabled') },
+    },
+  }, async (request) => presentTenant(await tenants.updateOwn(request.tenantId!, request.body)))
 }

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { PageQuery, pageOf } from '../../http/pagination.ts'
-import { TenantSettingsPatchSchema, TenantSettingsSchema } from '../plans/index.ts'
+import { settingsParts, TenantSettingsPatchSchema, TenantSettingsSchema } from '../plans/index.ts'
 
 const Plan = Type.Union([Type.Literal('basic'), Type.Literal('premium'), Type.Literal('enterprise'), Type.Literal('custom')])
 const Status = Type.Union([Type.Literal('provisioning'), Type.Literal('active'), Type.Literal('suspended'), Type.Literal('deleted')])
@@ -22,6 +22,19 @@ export const UpdateTenantBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 )
 export type UpdateTenantInput = Static<typeof UpdateTenantBody>
+
+/**
+ * PATCH /api/v1/tenant, a tenant's Admin on their own tenant: its name and branding only. Plan
+ * limits, features, password policy, subdomain and domains are the operator's (platform PATCH).
+ */
+export const UpdateOwnTenantBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    settings: Type.Optional(Type.Object({ branding: Type.Union([settingsParts.branding, Type.Null()]) }, { additionalProperties: false })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+export type UpdateOwnTenantInput = Static<typeof UpdateOwnTenantBody>
 
 export const MigratePlanBody = Type.Object({ targetPlan: Plan }, { additionalProperties: false })
 

@@ -6,12 +6,12 @@ import { AppError, notFound } from '../../errors/index.ts'
 import { decodeCursor, page } from '../../http/pagination.ts'
 import { SecurityLog } from '../../observability/security-log.ts'
 import { canonicalJson, recordAudit, recordPlatformAction } from '../audit/index.ts'
-import { effectiveConfig, exceededLimits, type PlanDefaults, type PlanName, type TenantSettings, type TenantSettingsPatch } from '../plans/index.ts'
+import { assertFeature, effectiveConfig, exceededLimits, type PlanDefaults, type PlanName, type TenantSettings, type TenantSettingsPatch } from '../plans/index.ts'
 import { DEFAULT_CONFIGURATION } from './default-configuration.ts'
 import { assertValidSlug, slugFromName, withSuffix } from './slug.ts'
 import * as repository from './tenants.repository.ts'
 import type { TenantRow } from './tenants.repository.ts'
-import type { CreateTenantInput, ListTenantsFilter, UpdateTenantInput } from './tenants.schemas.ts'
+import type { CreateTenantInput, ListTenantsFilter, UpdateOwnTenantInput, UpdateTenantInput } from './tenants.schemas.ts'
 
 export type Tenant = TenantRow & { configuration: PlanDefaults }
 
@@ -99,6 +99,12 @@ export class TenantsService {
       const settings = input.settings ? mergeSettings(current.settings, input.settings) : undefined
       return { name: input.name?.trim(), settings }
     }, { fields: Object.keys(input) })
+  }
+
+  /** A tenant's own change (its Admin): the name, and branding where the plan has custom_branding. */
+  async updateOwn(id: string, input: UpdateOwnTenantInput): Promise<Tenant> {
+    if (input.settings?.branding) assertFeature(await this.get(id), 'custom_branding', 'custom branding')
+    return this.update(id, input)
   }
 
   async suspend(id: string): Promise<Tenant> {
