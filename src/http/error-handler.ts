@@ -18,8 +18,13 @@ const fastifyCodes: Record<string, ErrorCode> = {
 
 // Fastify's messages where they mislead: its JSON parser also refuses valid JSON that would
 // poison prototypes, under the same error.
-const fastifyDetails: Record<string, string> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: 'the body is not valid JSON, or it holds a "__proto__" or "constructor.prototype" key (refused: prototype poisoning)',
+const fastifyDetails: Record<string, (request: FastifyRequest) => string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: () => 'the body is not valid JSON, or it holds a "__proto__" or "constructor.prototype" key (refused: prototype poisoning)',
+  // Fastify says only "Unsupported Media Type": say what was sent and what to send.
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: (request) => {
+    const sent = request.headers['content-type']
+    return `${sent === undefined ? 'a body without Content-Type' : `Content-Type ${JSON.stringify(sent.slice(0, 80))}`} is not accepted: send the body as application/json`
+  },
 }
 
 // Errors from plugins that only carry a status (rate limit, etc.).
@@ -82,7 +87,7 @@ function toProblem(error: FastifyError, request: FastifyRequest): Problem {
     return { ...problem('validation_failed', validationDetail(errors), { errors }), ...context }
   }
   const fastifyCode = error.code ? fastifyCodes[error.code] : undefined
-  if (fastifyCode) return { ...problem(fastifyCode, fastifyDetails[error.code!] ?? error.message), ...context }
+  if (fastifyCode) return { ...problem(fastifyCode, fastifyDetails[error.code!]?.(request) ?? error.message), ...context }
 
   const translated = translateDatabaseError(error)
   if (translated) return { ...problem(translated.code, translated.message, translated.details ?? {}), ...context }
