@@ -29,7 +29,7 @@ import { webhooksRoutes } from './modules/webhooks/index.ts'
 import { webhooksHealth } from './modules/webhooks/dispatcher/index.ts'
 import { addUsageHook, usageRoutes } from './modules/usage/index.ts'
 import { exportRoutes } from './modules/export/index.ts'
-import { rateLimits } from './modules/rate-limits/index.ts'
+import { RateLimitGate, rateLimits } from './modules/rate-limits/index.ts'
 import { membersRoutes } from './modules/members/members.routes.ts'
 import { usersRoutes } from './modules/users/index.ts'
 import { consoleRoutes } from './console/console.routes.ts'
@@ -61,9 +61,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     childLoggerFactory: lazyRequestLogger,
     logController: new RequestLogController({ requestIdLogLabel: 'request_id' }),
     bodyLimit: config.BODY_LIMIT_BYTES,
-    // X-Forwarded-For decides request.ip (login throttling, audit): only trust proxies on
-    // loopback (development) or private networks (production behind a load balancer).
-    trustProxy: config.NODE_ENV === 'production' ? 'loopback, linklocal, uniquelocal' : 'loopback',
+    // CAUTION: X-Forwarded-For decides request.ip (per-address limits, login throttling, audit
+    // ip) only when the connection comes from a proxy listed here: anyone who can connect from
+    // a trusted address can claim any client address (TRUST_PROXY, D64).
+    trustProxy: config.TRUST_PROXY,
     return503OnClosing: true,
     // Path parameters such as configuration keys (128 characters) must reach schema validation.
     routerOptions: { maxParamLength: 256 },
@@ -101,9 +102,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     await services.apiKeys.flush()
     await services.bus.stop()
   })
-  await app.register(access, { config, authenticator: services.authenticator, directory: services.directory, onDenied: (request, tenant, permission) => services.rbac.onDenied(request, tenant, permission) })
-  // After access (it needs the tenant and the caller), before any route registers.
-  await app.register(rateLimits, { config, limiter: services.rateLimits })
+  // One gate for both sides of access control: admitted requests meet their limits after it (it
+  // needs the tenant and the caller), refused ones before the refusal is recorded or answered (D64).
+  const gate = new RateLimitGate({ config, limiter: services.rateLimits })
+  await app.register(access, {
+    config,
+    authenticator: services.authenticator,
+    directory: services.directory,
+    onDenied: (request, tenant, permission) => services.rbac.onDenied(request, tenant, permission),
+    limitRefusal: gate.refused,
+  })
+  // After access, before any route registers.
+  await app.register(rateLimits, { gate })
 
   // The dispatcher sends webhooks from this process (or from `tenantry worker` when disabled here).
   if (config.WEBHOOK_DISPATCHER_ENABLED) {

@@ -25,6 +25,7 @@ export const configSchema = {
   NODE_ENV: withDefault({ parse: p.oneOf('development', 'test', 'production'), default: 'development', doc: 'development | test | production (production refuses weak secrets)' }),
   PORT: withDefault({ parse: p.integer(0, 65535), default: '3001', doc: 'HTTP port' }),
   HOST: withDefault({ parse: p.text, default: '0.0.0.0', doc: 'interface to listen on' }),
+  TRUST_PROXY: withDefault({ parse: p.trustProxy, default: 'loopback', doc: 'proxies whose X-Forwarded-For sets the client address: comma-separated addresses, CIDRs, loopback|linklocal|uniquelocal; true (any) or false (none)' }),
   DATA_DIR: withDefault({ parse: p.text, default: './data', doc: 'where the embedded database and the generated dev SUPER_ADMIN_KEY live' }),
   DATABASE_URL: optional({ parse: p.databaseUrl, doc: 'PostgreSQL URL of the schema owner (runs migrations); unset = embedded PGlite in DATA_DIR; memory:// for tests', secret: true }),
   DATABASE_APP_URL: optional({ parse: p.databaseUrl, doc: 'optional URL that logs in as DATABASE_APP_ROLE for request traffic (saves a SET ROLE per transaction)', secret: true }),

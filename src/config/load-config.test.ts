@@ -76,6 +76,26 @@ describe('loadConfig', () => {
   })
 })
 
+describe('TRUST_PROXY', () => {
+  it('trusts only loopback by default, in production too (not the private ranges)', () => {
+    expect(loadConfig({}).TRUST_PROXY).toEqual(['loopback'])
+    expect(loadConfig(STRONG).TRUST_PROXY).toEqual(['loopback'])
+  })
+
+  it('takes true, false, or a list of addresses, CIDR blocks and range names', () => {
+    expect(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false)
+    expect(loadConfig({ TRUST_PROXY: 'TRUE' }).TRUST_PROXY).toBe(true)
+    expect(loadConfig({ TRUST_PROXY: ' 10.0.3.7, 10.0.4.0/24,2001:DB8::/64 , loopback,uniquelocal' }).TRUST_PROXY).toEqual(['10.0.3.7', '10.0.4.0/24', '2001:db8::/64', 'loopback', 'uniquelocal'])
+  })
+
+  it.each(['10.0.0.0/33', '10.0.0.0/255.0.0.0', 'lb.internal', '10.0.0', '1', 'loopback,', 'fe80::1%eth0', '::1/129', '10.0.0.0/8/8'])('refuses %j naming the entry and what is expected', (value) => {
+    const bad = value.split(',').map((entry) => entry.trim()).find((entry) => entry !== 'loopback')
+    expect(problemsOf({ TRUST_PROXY: value })).toEqual([
+      `TRUST_PROXY: expected true, false, or a comma-separated list of proxy addresses, CIDR blocks (10.0.0.0/24) and the names loopback, linklocal, uniquelocal; not one of these: "${bad}"`,
+    ])
+  })
+})
+
 describe('production refusals', () => {
   it('starts with strong settings and strict defaults', () => {
     const config = loadConfig(STRONG)

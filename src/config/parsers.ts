@@ -1,5 +1,6 @@
 // Small, strict parsers for environment values. Each returns the typed value or throws a
 // ConfigValueError whose message says what was expected; the loader collects them all.
+import { isIP } from 'node:net'
 
 export class ConfigValueError extends Error {}
 
@@ -135,4 +136,33 @@ export function pem(label: string): Parser<string> {
     }
     return value
   }
+}
+
+/** Fastify's (proxy-addr's) names for address ranges, each a set of CIDR blocks. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'] as const
+
+const TRUST_PROXY_EXPECTED = 'expected true, false, or a comma-separated list of proxy addresses, CIDR blocks (10.0.0.0/24) and the names loopback, linklocal, uniquelocal'
+
+/**
+ * The proxies whose X-Forwarded-For is believed for the client address (Fastify's trustProxy):
+ * true (every hop: any client picks its own address), false (none), or a list of addresses,
+ * CIDR blocks and range names. Hop counts and netmasks are not taken: a list says who is trusted.
+ */
+export const trustProxy: Parser<boolean | string[]> = (raw) => {
+  const value = raw.trim().toLowerCase()
+  if (value === 'true') return true
+  if (value === 'false') return false
+  const entries = value.split(',').map((entry) => entry.trim())
+  const bad = entries.find((entry) => !isProxyEntry(entry))
+  if (bad !== undefined) throw new ConfigValueError(`${TRUST_PROXY_EXPECTED}; not one of these: "${bad}"`)
+  return entries
+}
+
+function isProxyEntry(entry: string): boolean {
+  if ((PROXY_RANGE_NAMES as readonly string[]).includes(entry)) return true
+  const [address = '', prefix, ...rest] = entry.split('/')
+  // No zone ids (fe80::1%eth0): the address is compared without one.
+  const family = address.includes('%') ? 0 : isIP(address)
+  if (family === 0 || rest.length > 0) return false
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128))
 }

@@ -25,12 +25,33 @@ declare module 'fastify' {
   }
 }
 
+type Done = (error?: Error) => void
+
+/**
+ * Called with every refusal before it goes any further (the rate limits, D64): it calls
+ * `proceed` to let the refusal be recorded and answered, or answers the request itself (429).
+ * `tenant` is the caller's own tenant when it was refused inside it (a missing permission).
+ */
+export type RefusalLimit = (request: FastifyRequest, reply: FastifyReply, tenant: TenantRecord | undefined, proceed: () => void) => void
+
 export interface AccessPluginOptions {
   config: Config
   authenticator: Authenticator
   directory: TenantDirectory
   /** Called for every permission denial before the 403 is sent (RBAC decision log, metrics). */
   onDenied?: (request: FastifyRequest, tenant: TenantRecord, permission: Permission) => Promise<void>
+  /** Limits refusals before onDenied runs and the refusal is answered; without it every refusal is answered. */
+  limitRefusal?: RefusalLimit
+}
+
+/** A missing permission: 403 permission_denied, recorded (onDenied) only once the refusal limit let it through. */
+class PermissionDenial extends AppError {
+  constructor(
+    readonly tenant: TenantRecord,
+    readonly permission: Permission,
+  ) {
+    super('permission_denied', `this needs the ${permission} permission`, { permission })
+  }
 }
 
 /**
@@ -62,14 +83,14 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
     if (!access) throw new Error(`route ${route.method} ${route.url} declares no access (public, authenticated, platform or tenant)`)
     const permission = route.config?.permission
     if (access === 'tenant' && !permission) throw new Error(`tenant route ${route.method} ${route.url} declares no permission`)
-    const check = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+    const check = (request: FastifyRequest, reply: FastifyReply, done: Done) => {
       let pending: Promise<void> | undefined
       try {
         pending = admit(request, access, permission)
       } catch (error) {
-        return done(error as Error)
+        return refuse(request, reply, error, done)
       }
-      if (pending) pending.then(() => done(), done)
+      if (pending) pending.then(() => done(), (error: unknown) => refuse(request, reply, error, done))
       else done()
     }
     addRouteHook(route, 'onRequest', check, 'first')
@@ -79,7 +100,7 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
   // and a promise only when something had to be looked up first (a token's first request, a
   // tenant or membership not cached, API keys): every promise of a request costs its share of
   // the AsyncLocalStorage hooks, and this runs on every /api request. A refusal is an AppError,
-  // thrown or rejected.
+  // thrown or rejected, and goes to `refuse`.
   function admit(request: FastifyRequest, access: RouteAccess, permission: Permission | undefined): Promise<void> | undefined {
     const principal = authenticator.authenticate(request.headers.authorization)
     if (principal instanceof Promise) return principal.then((loaded) => admitPrincipal(request, loaded, access, permission))
@@ -104,7 +125,10 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
     const selectors = selectorsOf(request, selectorOptions)
     const tenant = peekResolvedTenant(credentialTenantId, selectors, directory)
     const membership = tenant && principal.kind === 'user' ? directory.peekMembership(tenant.id, principal.user.id) : undefined
-    if (tenant && (principal.kind !== 'user' || membership)) return decide(request, principal, tenant, membership, permission)
+    if (tenant && (principal.kind !== 'user' || membership)) {
+      decide(request, principal, tenant, membership, permission)
+      return
+    }
     return lookUp(principal, credentialTenantId, selectors).then(([loaded, loadedMembership]) => decide(request, principal, loaded, loadedMembership, permission))
   }
 
@@ -115,11 +139,11 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
   }
 
   /** The tenant and permission checks, on the resolved tenant and the caller's membership of it. */
-  function decide(request: FastifyRequest, principal: Principal, tenant: TenantRecord, membership: MembershipRecord | undefined, permission: Permission): Promise<void> | undefined {
+  function decide(request: FastifyRequest, principal: Principal, tenant: TenantRecord, membership: MembershipRecord | undefined, permission: Permission): void {
     if (principal.kind === 'api_key') {
       if (tenant.status === 'suspended') throw new AppError('tenant_suspended', 'this tenant is suspended')
       if (tenant.status !== 'active') throw new AppError('tenant_access_denied', 'the tenant does not exist or you have no access to it')
-      if (!principal.permissions.has(permission)) return deny(request, tenant, permission)
+      if (!principal.permissions.has(permission)) throw new PermissionDenial(tenant, permission)
     }
 
     if (principal.kind === 'user') {
@@ -131,7 +155,7 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
         if (tenant.status === 'suspended') throw new AppError('tenant_suspended', 'this tenant is suspended')
         if (tenant.status !== 'active') throw new AppError('tenant_access_denied', 'the tenant does not exist or you have no access to it')
         if (membership.status === 'suspended') throw new AppError('membership_suspended', 'your membership of this tenant is suspended')
-        if (!membership.permissions.has(permission)) return deny(request, tenant, permission)
+        if (!membership.permissions.has(permission)) throw new PermissionDenial(tenant, permission)
       }
     }
     request.tenant = tenant
@@ -139,10 +163,34 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
     request.actor = actorOf(principal, request.membership?.status === 'active')
   }
 
-  /** The 403 of a missing permission, rejected after the denial is recorded. */
-  async function deny(request: FastifyRequest, tenant: TenantRecord, permission: Permission): Promise<never> {
-    await options.onDenied?.(request, tenant, permission)
-    throw new AppError('permission_denied', `this needs the ${permission} permission`, { permission })
+  /**
+   * Every refusal (401, 403, a lookup that failed) passes the refusal limit first (D64): past the
+   * caller's or the address's limit the answer is 429 and the refusal costs nothing more; in
+   * particular a permission denial is recorded only once the limit let it through. Refusals
+   * only: the admitted path never comes here.
+   */
+  function refuse(request: FastifyRequest, reply: FastifyReply, error: unknown, done: Done): void {
+    const denial = error instanceof PermissionDenial ? error : undefined
+    const proceed = denial ? () => recordDenial(request, denial, done) : () => done(error as Error)
+    if (!options.limitRefusal) return proceed()
+    let proceeded = false
+    try {
+      options.limitRefusal(request, reply, denial?.tenant, () => {
+        proceeded = true
+        proceed()
+      })
+    } catch (limitError) {
+      // Also runs from a promise callback: a throw must not become an unhandled rejection, and
+      // a limiter that fails does not let the refusal go unanswered.
+      request.log.error({ err: limitError }, 'refusal limit failed; refusal answered')
+      if (!proceeded && !reply.sent) proceed()
+    }
+  }
+
+  /** The 403 of a missing permission, answered after the denial is recorded. */
+  function recordDenial(request: FastifyRequest, denial: PermissionDenial, done: Done): void {
+    if (!options.onDenied) return done(denial)
+    options.onDenied(request, denial.tenant, denial.permission).then(() => done(denial), done)
   }
 }
 

@@ -41,6 +41,12 @@ describe('doctor: configuration checks', () => {
     [{ SIGNUP_ENABLED: 'true' }, 'signup', 'warn'],
     [{ TENANT_QUERY_PARAM_ENABLED: 'true' }, 'tenant-query-param', 'warn'],
     [{ LOG_LEVEL: 'debug' }, 'log-level', 'warn'],
+    [{ TRUST_PROXY: 'true' }, 'trust-proxy', 'warn'],
+    [{ TRUST_PROXY: 'loopback, linklocal, uniquelocal' }, 'trust-proxy', 'warn'],
+    [{ TRUST_PROXY: '10.0.0.0/8' }, 'trust-proxy', 'warn'],
+    [{ TRUST_PROXY: 'fd00::/8' }, 'trust-proxy', 'warn'],
+    [{ TRUST_PROXY: '10.0.3.0/24, 10.0.4.17, 2001:db8:1:2::/64' }, 'trust-proxy', 'pass'],
+    [{ TRUST_PROXY: 'false' }, 'trust-proxy', 'pass'],
   ] as const)('%o: %s is %s', (changes, id, status) => {
     expect(statuses(changes)[id]).toBe(status)
   })

@@ -1,5 +1,6 @@
 // The configuration half of `tenantry doctor`: what a production deployment needs, judged from
 // the configuration alone (no connection), so it can be read in a test and before a deploy.
+import { isIP } from 'node:net'
 import type { Config } from '../../config/index.ts'
 import { productionRefusals } from '../../config/production-rules.ts'
 import { fail, judged, pass, warn, type CheckResult } from './check.ts'
@@ -26,6 +27,7 @@ export function configChecks(config: Config): CheckResult[] {
     config.CORS_ORIGIN === true
       ? fail('cors', 'CORS_ORIGIN=*: any web page may call the API from a browser; list the origins, or false for none')
       : pass('cors', config.CORS_ORIGIN === false ? 'CORS off: browsers get no cross-origin access' : 'CORS limited to the listed origins'),
+    trustProxyCheck(config),
     config.WEBHOOK_ALLOW_PRIVATE_TARGETS
       ? fail('webhook-targets', 'WEBHOOK_ALLOW_PRIVATE_TARGETS=true: tenants can point webhooks at private and loopback addresses (SSRF into your network)')
       : pass('webhook-targets', 'webhook URLs on private, loopback and link-local addresses are refused'),
@@ -50,6 +52,25 @@ export function configChecks(config: Config): CheckResult[] {
       ? warn('log-level', `LOG_LEVEL=${config.LOG_LEVEL}: verbose logs in production (volume, and more request detail than needed)`)
       : pass('log-level', `LOG_LEVEL=${config.LOG_LEVEL}`),
   ]
+}
+
+function trustProxyCheck(config: Config): CheckResult {
+  const trusted = config.TRUST_PROXY
+  const spoofing = 'can set its own client address with X-Forwarded-For (per-address rate limits, login throttling, audit ip)'
+  if (trusted === true) return warn('trust-proxy', `TRUST_PROXY=true: any client ${spoofing}; list your load balancer's addresses instead`)
+  if (trusted === false) return pass('trust-proxy', 'TRUST_PROXY=false: the client address is the connecting one (behind a load balancer, set TRUST_PROXY to its addresses)')
+  const wide = trusted.filter(isWideProxyEntry)
+  if (wide.length > 0) return warn('trust-proxy', `TRUST_PROXY trusts ${wide.join(', ')}: any client connecting from there ${spoofing}; list only your load balancer's addresses or subnet`)
+  return pass('trust-proxy', `X-Forwarded-For is believed only from ${trusted.join(', ')}${trusted.join() === 'loopback' ? ' (a proxy on this host; behind a load balancer, set TRUST_PROXY to its addresses)' : ''}`)
+}
+
+// Wider than a load balancer needs: whole private or link-local ranges, or a block of more than
+// a /16 of IPv4 (65,536 addresses) or a /64 of IPv6 (one subnet). loopback is this host only.
+function isWideProxyEntry(entry: string): boolean {
+  if (entry === 'linklocal' || entry === 'uniquelocal') return true
+  const [address = '', prefix] = entry.split('/')
+  if (prefix === undefined) return false
+  return Number(prefix) < (isIP(address) === 4 ? 16 : 64)
 }
 
 function databaseCheck(config: Config): CheckResult {

@@ -1,4 +1,5 @@
 export { default as rateLimits, type RateLimitPluginOptions } from './rate-limit.plugin.ts'
+export { RateLimitGate, type RateLimitGateOptions } from './rate-limit-gate.ts'
 export { RequestLimiter, type LimiterLog } from './request-limiter.ts'
 export { MemoryWindowStore } from './memory-store.ts'
 export { LeasedWindowStore, leaseSize, type LeaseSource, type LeaseRequest, type LeaseGrant } from './leased-store.ts'

@@ -3,7 +3,7 @@ import { effectiveConfig, type PlanName, type TenantSettings } from '../plans/in
 import { DAY_MS, MINUTE_MS, type Check } from './checks.ts'
 
 /** What a tenant contributes to a request's checks (a subset of the cached tenant record). */
-interface TenantLike {
+export interface TenantLike {
   id: string
   plan: PlanName
   settings: TenantSettings
@@ -23,6 +23,8 @@ interface TenantLimits {
   callerLimit: number | undefined
   plan: PlanName
   policy: string
+  /** RateLimit-Policy of a refused request: the per-minute checks only (D64). */
+  refusalPolicy: string
 }
 
 // One caller (an API key, a user) may use at most this share of the tenant's per-minute rate,
@@ -42,7 +44,8 @@ export interface LimitPolicyOptions {
  * - a tenant's own caller on a tenant route: the daily quota (api_requests_per_day), the
  *   caller's share of the per-minute rate, and the tenant's per-minute rate;
  * - everything else (operators, also inside a tenant; anonymous callers by address; routes
- *   without a tenant): the fallback limit per caller.
+ *   without a tenant): the fallback limit per caller;
+ * - a request access control refused: refusalLimitsOf (D64).
  * The tenant part is computed once per cached tenant record (a settings change replaces the
  * record, so the next request sees the new limits).
  */
@@ -71,6 +74,32 @@ export class LimitPolicy {
       if (limits.tenant) checks.push(limits.tenant)
       return checks.length === 0 ? undefined : { checks, plan: limits.plan, policy: limits.policy }
     }
+    return this.fallbackLimitsOf(request)
+  }
+
+  /**
+   * The limits of a request access control refused (D64): always some, never the daily quota.
+   * A tenant's own caller refused inside its tenant (a missing permission) counts against its
+   * share of the tenant's rate and the tenant's rate, the keys its admitted requests use, so
+   * refusals and admissions together stay within the plan's rate. Every other refusal, and a
+   * tenant without a per-minute rate, counts against the fallback limit of whoever is known:
+   * the operator, user or API key, else the address (a credential that did not authenticate
+   * identifies no one).
+   */
+  refusalLimitsOf(request: FastifyRequest, tenant: TenantLike | undefined): RequestLimits {
+    const principal = request.principal
+    if (tenant !== undefined && (principal?.kind === 'user' || principal?.kind === 'api_key')) {
+      const limits = this.tenantLimits(tenant)
+      if (limits.tenant !== undefined && limits.callerLimit !== undefined) {
+        const caller = principal.kind === 'user' ? `u:${principal.user.id}` : `k:${principal.apiKeyId}`
+        const share: Check = { key: `p:${tenant.id}:${caller}`, tag: tenant.id, limit: limits.callerLimit, windowMs: MINUTE_MS, kind: 'rate' }
+        return { checks: [share, limits.tenant], plan: limits.plan, policy: limits.refusalPolicy }
+      }
+    }
+    return this.fallbackLimitsOf(request)
+  }
+
+  private fallbackLimitsOf(request: FastifyRequest): RequestLimits {
     const caller = callerOf(request)
     return {
       checks: [{ key: `g:${caller}`, tag: caller, limit: this.fallbackLimit, windowMs: this.options.fallbackWindowMs, kind: 'rate' }],
@@ -87,8 +116,10 @@ export class LimitPolicy {
     const day: Check | undefined = perDay === null ? undefined : { key: `d:${tenant.id}`, tag: tenant.id, limit: perDay * scale, windowMs: DAY_MS, kind: 'quota' }
     const rate: Check | undefined = perMinute === null ? undefined : { key: `t:${tenant.id}`, tag: tenant.id, limit: perMinute * scale, windowMs: MINUTE_MS, kind: 'rate' }
     const callerLimit = rate === undefined ? undefined : Math.ceil(rate.limit * CALLER_SHARE)
-    const listed = [day, callerLimit === undefined ? undefined : { limit: callerLimit, windowMs: MINUTE_MS }, rate].filter((check) => check !== undefined)
-    limits = { day, tenant: rate, callerLimit, plan: tenant.plan, policy: policyOf(listed) }
+    const share = callerLimit === undefined ? undefined : { limit: callerLimit, windowMs: MINUTE_MS }
+    const listed = [day, share, rate].filter((check) => check !== undefined)
+    const minutely = [share, rate].filter((check) => check !== undefined)
+    limits = { day, tenant: rate, callerLimit, plan: tenant.plan, policy: policyOf(listed), refusalPolicy: policyOf(minutely) }
     this.byTenant.set(tenant, limits)
     return limits
   }
