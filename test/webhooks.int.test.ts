@@ -94,7 +94,7 @@ describe('endpoints', () => {
     expect(actions[1]!.changes).toMatchObject({ name: { from: 'Receiver', to: 'Renamed' }, status: { from: 'active', to: 'disabled' } })
   })
 
-  it('refuses unknown event types, reserved headers and bad urls with 400', async () => {
+  it('refuses unknown event types, reserved headers, bad urls and timeouts above a minute with 400', async () => {
     const bad = [
       { events: ['inventory.exploded'] },
       { events: [] },
@@ -103,6 +103,7 @@ describe('endpoints', () => {
       { url: 'ftp://example.com/x' },
       { url: 'https://user:pw@example.com/x' },
       { url: 'not a url' },
+      { timeout_ms: 60_001 }, // MAX_WEBHOOK_TIMEOUT_MS (D63)
     ]
     for (const override of bad) {
       const response = await call(api, org.headers, 'POST', '/api/v1/webhooks', { name: 'x', url: TARGET, events: ['*'], ...override })

@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
 import { PageQuery, pageOf } from '../../http/pagination.ts'
+import { MAX_WEBHOOK_TIMEOUT_MS } from './webhook-timeout.ts'
 
 const Timestamp = Type.String({ format: 'date-time' })
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()])
@@ -47,7 +48,7 @@ export const CreateWebhookBody = Type.Object(
     events: Events,
     headers: Type.Optional(Headers),
     retry_count: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, description: 'retries after the first attempt; default WEBHOOK_MAX_RETRIES' })),
-    timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 300_000, description: 'per attempt; default WEBHOOK_TIMEOUT_MS' })),
+    timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: MAX_WEBHOOK_TIMEOUT_MS, description: 'per attempt; default WEBHOOK_TIMEOUT_MS' })),
   },
   { additionalProperties: false },
 )
@@ -59,7 +60,7 @@ export const UpdateWebhookBody = Type.Object(
     events: Type.Optional(Events),
     headers: Type.Optional(Headers),
     retry_count: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
-    timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 300_000 })),
+    timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: MAX_WEBHOOK_TIMEOUT_MS })),
     status: Type.Optional(Status),
   },
   { additionalProperties: false, minProperties: 1 },

@@ -2,6 +2,7 @@
 // SECURITY DEFINER function of migration 0007, which returns only keys); everything else runs
 // under the delivery's own tenant context and only touches rows that still carry our lease token.
 import { withSystem, withTenantStatement, type Database, type TenantTx } from '../../../db/index.ts'
+import { MAX_WEBHOOK_TIMEOUT_MS } from '../webhook-timeout.ts'
 import type { EndpointSecretsRow } from '../webhooks.repository.ts'
 
 export interface ClaimedKey {
@@ -9,9 +10,30 @@ export interface ClaimedKey {
   delivery_id: string
 }
 
-export async function claimDue(db: Database, limit: number, leaseMs: number, token: string): Promise<ClaimedKey[]> {
+/** What one tenant may hold of a dispatcher's slots, and what it holds now (D63). */
+export interface TenantRoom {
+  /** Most attempts one tenant may have claimed and unrecorded here; at most `limit` when unset. */
+  cap?: number
+  /** Tenant id → attempts this dispatcher holds for it (claimed, not yet recorded). */
+  held?: ReadonlyMap<string, number>
+}
+
+/**
+ * Leases up to `limit` due deliveries, shared between tenants (D50), taking no more for a tenant
+ * than its room under the cap (D63): a tenant at its cap gets nothing, and its due deliveries
+ * stay as they are for a later claim.
+ */
+export async function claimDue(db: Database, limit: number, leaseMs: number, token: string, room: TenantRoom = {}): Promise<ClaimedKey[]> {
+  const held = [...(room.held ?? new Map<string, number>())].filter(([, count]) => count > 0)
   const { rows } = await withSystem(db, (tx) =>
-    tx.query<ClaimedKey>('select tenant_id, delivery_id from tenantry_claim_webhook_deliveries($1, $2, $3)', [limit, leaseMs, token]),
+    tx.query<ClaimedKey>('select tenant_id, delivery_id from tenantry_claim_webhook_deliveries($1, $2, $3, $4, $5::uuid[], $6::int[])', [
+      limit,
+      leaseMs,
+      token,
+      room.cap ?? limit,
+      held.map(([tenantId]) => tenantId),
+      held.map(([, count]) => count),
+    ]),
   )
   return rows
 }
@@ -46,14 +68,15 @@ export interface ClaimedDelivery extends EndpointSecretsRow {
  * Reads the claimed rows of one tenant, in one statement. The claim's lease (leaseMs) covers an
  * attempt when the endpoint's timeout is at most half of it; rows of slower endpoints get their
  * lease stretched to timeout + leaseMs here, so only they pay a second write. A row whose token
- * changed (its lease lapsed and another dispatcher took it) is simply not returned.
+ * changed (its lease lapsed and another dispatcher took it) is simply not returned. The timeout
+ * comes back cut to MAX_WEBHOOK_TIMEOUT_MS (endpoints stored before that limit may have more).
  */
 export async function leaseForSending(db: Database, ids: string[], token: string, leaseMs: number): Promise<ClaimedDelivery[]> {
   const { rows } = await withTenantStatement(db, (tx) =>
     tx.query<ClaimedDelivery>(
       `with claimed as (
          select d.id, d.endpoint_id, d.event_id, d.event_type, d.body, d.attempts, d.replayed_at_attempt,
-                e.url, e.headers, e.retry_count, e.timeout_ms, e.status as endpoint_status,
+                e.url, e.headers, e.retry_count, least(e.timeout_ms, $5) as timeout_ms, e.status as endpoint_status,
                 e.secret, e.secret_key_version, e.previous_secret, e.previous_secret_key_version, e.previous_secret_expires_at
            from webhook_deliveries d
            join webhook_endpoints e on e.tenant_id = d.tenant_id and e.id = d.endpoint_id
@@ -66,7 +89,7 @@ export async function leaseForSending(db: Database, ids: string[], token: string
           where d.tenant_id = $1 and d.id = c.id and d.lease_token = $3 and c.timeout_ms * 2 > $4
          returning d.id)
        select claimed.* from claimed`,
-      [tx.tenantId, ids, token, leaseMs],
+      [tx.tenantId, ids, token, leaseMs, MAX_WEBHOOK_TIMEOUT_MS],
     ),
   )
   return rows
