@@ -13,9 +13,6 @@ export function productionRefusals(config: Config): string[] {
   if (config.MASTER_KEY_PREVIOUS !== undefined && (config.MASTER_KEY === undefined || config.MASTER_KEY.equals(config.MASTER_KEY_PREVIOUS))) {
     refusals.push('MASTER_KEY_PREVIOUS: set it only during a rotation, next to a new MASTER_KEY (the key being replaced goes here)')
   }
-  if (config.WEBHOOK_TENANT_CONCURRENCY !== undefined && config.WEBHOOK_TENANT_CONCURRENCY > config.WEBHOOK_CONCURRENCY) {
-    refusals.push(`WEBHOOK_TENANT_CONCURRENCY: at most WEBHOOK_CONCURRENCY (${config.WEBHOOK_CONCURRENCY}); equal to it means no per-tenant cap`)
-  }
   if (config.NODE_ENV !== 'production') return refusals
   const eddsa = config.JWT_PRIVATE_KEY !== undefined && config.JWT_PUBLIC_KEY !== undefined
   if (!eddsa && (!config.JWT_SECRET || config.JWT_SECRET.length < 32)) {

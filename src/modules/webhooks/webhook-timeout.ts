@@ -1,5 +1,5 @@
 // The longest one attempt may wait for a receiver (docs/decisions.md D63). An attempt holds a
-// slot of its dispatcher, and one of its tenant's share of them, until it ends: the timeout is how
+// slot of its dispatcher until it ends: the timeout is how
 // long a receiver that never answers keeps them. Receivers are expected to answer at once and do
 // their work afterwards (GitHub, for one, waits 10 s); a minute leaves room for a slow one.
 // Endpoints stored with more (the limit was 300,000 ms) keep working: their attempts are cut to

@@ -10,30 +10,9 @@ export interface ClaimedKey {
   delivery_id: string
 }
 
-/** What one tenant may hold of a dispatcher's slots, and what it holds now (D63). */
-export interface TenantRoom {
-  /** Most attempts one tenant may have claimed and unrecorded here; at most `limit` when unset. */
-  cap?: number
-  /** Tenant id → attempts this dispatcher holds for it (claimed, not yet recorded). */
-  held?: ReadonlyMap<string, number>
-}
-
-/**
- * Leases up to `limit` due deliveries, shared between tenants (D50), taking no more for a tenant
- * than its room under the cap (D63): a tenant at its cap gets nothing, and its due deliveries
- * stay as they are for a later claim.
- */
-export async function claimDue(db: Database, limit: number, leaseMs: number, token: string, room: TenantRoom = {}): Promise<ClaimedKey[]> {
-  const held = [...(room.held ?? new Map<string, number>())].filter(([, count]) => count > 0)
+export async function claimDue(db: Database, limit: number, leaseMs: number, token: string): Promise<ClaimedKey[]> {
   const { rows } = await withSystem(db, (tx) =>
-    tx.query<ClaimedKey>('select tenant_id, delivery_id from tenantry_claim_webhook_deliveries($1, $2, $3, $4, $5::uuid[], $6::int[])', [
-      limit,
-      leaseMs,
-      token,
-      room.cap ?? limit,
-      held.map(([tenantId]) => tenantId),
-      held.map(([, count]) => count),
-    ]),
+    tx.query<ClaimedKey>('select tenant_id, delivery_id from tenantry_claim_webhook_deliveries($1, $2, $3)', [limit, leaseMs, token]),
   )
   return rows
 }

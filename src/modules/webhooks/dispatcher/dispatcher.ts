@@ -29,8 +29,6 @@ export interface DispatcherSettings {
   /** Attempts in flight (claimed, not yet recorded) in this dispatcher. */
   concurrency: number
   perEndpointConcurrency: number
-  /** Attempts in flight for one tenant in this dispatcher (D63); unset: defaultTenantConcurrency. */
-  perTenantConcurrency?: number | undefined
   leaseMs: number
   /** 0: never disable for persistent failure (410 still disables). */
   disableAfterMs: number
@@ -62,10 +60,6 @@ export interface DispatcherHealth {
 }
 
 const CLAIM_BATCH = 200
-// A tenant may hold a quarter of a dispatcher's slots unless configured otherwise: its slow or
-// silent receivers can then take at most that share, and it takes four such tenants to fill the
-// dispatcher; a tenant alone still gets twice an endpoint's default concurrency (16 of 64).
-const DEFAULT_TENANT_SHARE = 4
 const RESULT_FLUSH_SIZE = 200
 const RESULT_FLUSH_DELAY_MS = 5
 // An endpoint this many times its concurrency behind (more when it answers fast, see backlogLimit)
@@ -105,9 +99,6 @@ export class WebhookDispatcher {
   private readonly abort = new AbortController()
   private readonly slotFreed = new Wakeup()
   private active = 0
-  private readonly tenantCap: number
-  private readonly held = new Map<string, number>() // tenant id → its part of `active`
-  private readonly capped = new Set<string>() // tenants that reached the cap since they last had half of it free
   private unlisten: (() => Promise<void>) | undefined
   private statsTimer: NodeJS.Timeout | undefined
   private lastStats: { due: number; oldestDueAt: Date | null } | undefined
@@ -117,7 +108,6 @@ export class WebhookDispatcher {
     this.sender = new HttpSender({ allowPrivate: settings.allowPrivateTargets, connectionsPerOrigin: settings.perEndpointConcurrency, ...(deps.resolve ? { resolve: deps.resolve } : {}) })
     this.secrets = new SecretCache(deps.webhooks)
     this.policy = { delaysMs: settings.retryDelaysMs, jitter: settings.jitter ?? 0.1, retryAfterCapMs: settings.retryAfterCapMs ?? 3_600_000 }
-    this.tenantCap = Math.min(settings.concurrency, settings.perTenantConcurrency ?? defaultTenantConcurrency(settings.concurrency))
   }
 
   async start(): Promise<void> {
@@ -127,7 +117,7 @@ export class WebhookDispatcher {
     this.statsTimer = setInterval(() => void this.refreshStats(), STATS_INTERVAL_MS)
     this.statsTimer.unref()
     this.loop = this.run()
-    this.deps.logger.info({ concurrency: this.deps.settings.concurrency, per_tenant: this.tenantCap }, 'webhook dispatcher started')
+    this.deps.logger.info({ concurrency: this.deps.settings.concurrency }, 'webhook dispatcher started')
   }
 
   /**
@@ -182,9 +172,8 @@ export class WebhookDispatcher {
     while (this.state === 'running') {
       const free = settings.concurrency - this.active
       // Claim in batches: one claim, one lease and one record per batch instead of per delivery.
-      // While work is in flight, wait until a useful batch of slots is free — never for more than
-      // a tenant's cap: what the capped tenants' slow attempts leave free is the others' to use.
-      if (free <= 0 || (this.active > 0 && free < Math.min(CLAIM_BATCH, Math.ceil(settings.concurrency / 2), this.tenantCap))) {
+      // While work is in flight, wait until a useful batch of slots is free.
+      if (free <= 0 || (this.active > 0 && free < Math.min(CLAIM_BATCH, Math.ceil(settings.concurrency / 2)))) {
         await this.slotFreed.wait(1000)
         continue
       }
@@ -192,19 +181,17 @@ export class WebhookDispatcher {
       const token = randomUUID()
       let claimed: { tenant_id: string; delivery_id: string }[]
       try {
-        // A tenant at its cap gets nothing: its due deliveries wait, untouched, for a later claim.
-        claimed = await claimDue(this.deps.db, limit, settings.leaseMs, token, { cap: this.tenantCap, held: this.held })
+        claimed = await claimDue(this.deps.db, limit, settings.leaseMs, token)
       } catch (error) {
         this.deps.logger.warn({ err: error }, 'webhook claim failed; trying again shortly')
         await this.wakeup.wait(1000)
         continue
       }
-      for (const [tenantId, ids] of groupByTenant(claimed)) {
-        this.hold(tenantId, ids.length)
-        void this.startTenant(tenantId, ids, token)
+      if (claimed.length > 0) {
+        this.active += claimed.length
+        for (const [tenantId, ids] of groupByTenant(claimed)) void this.startTenant(tenantId, ids, token)
       }
-      // A short batch means the due queue is empty, or what is left belongs to tenants at their cap:
-      // wait for a NOTIFY, a retry coming due, a capped tenant's slots coming back, or the poll.
+      // A short batch means the due queue is empty: wait for a NOTIFY, a retry coming due, or the poll.
       if (claimed.length < limit) await this.wakeup.wait(settings.idlePollMs ?? 2000)
     }
   }
@@ -221,7 +208,7 @@ export class WebhookDispatcher {
           // The leases lapse and the rows come back: nothing is lost, only delayed.
           this.deps.logger.warn({ err: error, tenant_id: tenantId }, 'could not read claimed webhook deliveries')
         }
-        this.freeSlots(tenantId, ids.length - deliveries.length)
+        this.freeSlots(ids.length - deliveries.length)
         const released: string[] = []
         for (const delivery of deliveries) {
           const job = { tenantId, token, delivery }
@@ -229,7 +216,7 @@ export class WebhookDispatcher {
         }
         if (released.length > 0) {
           await releaseClaims(this.deps.db, released, token, RELEASE_DELAY_MS).catch((error) => this.deps.logger.warn({ err: error }, 'could not release webhook claims'))
-          this.freeSlots(tenantId, released.length)
+          this.freeSlots(released.length)
         }
       },
       SYSTEM_ACTOR,
@@ -279,7 +266,7 @@ export class WebhookDispatcher {
       else await this.release(job)
     } catch (error) {
       this.deps.logger.error({ err: error, tenant_id: job.tenantId, delivery_id: job.delivery.id }, 'webhook attempt failed unexpectedly; the delivery returns after its lease')
-      this.freeSlots(job.tenantId, 1)
+      this.freeSlots(1)
     } finally {
       const next = this.state === 'running' ? lane.waiting.shift() : undefined
       if (next) void this.attempt(next, lane)
@@ -366,7 +353,7 @@ export class WebhookDispatcher {
           // Unrecorded results: the rows keep their lease and are sent again when it lapses.
           this.deps.logger.error({ err: error, tenant_id: tenantId, results: results.length }, 'could not record webhook results; they will be retried after the lease')
         } finally {
-          this.freeSlots(tenantId, results.length)
+          this.freeSlots(results.length)
         }
       }),
     )
@@ -390,31 +377,14 @@ export class WebhookDispatcher {
     } catch (error) {
       this.deps.logger.warn({ err: error, delivery_id: job.delivery.id }, 'could not release a webhook claim; it returns after its lease')
     } finally {
-      this.freeSlots(job.tenantId, 1)
+      this.freeSlots(1)
     }
   }
 
-  /** Counts claimed deliveries against the dispatcher's slots and their tenant's cap. */
-  private hold(tenantId: string, count: number): void {
-    const held = (this.held.get(tenantId) ?? 0) + count
-    this.held.set(tenantId, held)
-    this.active += count
-    if (held >= this.tenantCap) this.capped.add(tenantId)
-  }
-
-  private freeSlots(tenantId: string, count: number): void {
+  private freeSlots(count: number): void {
     if (count <= 0) return
     this.active -= count
-    const held = (this.held.get(tenantId) ?? 0) - count
-    if (held > 0) this.held.set(tenantId, held)
-    else this.held.delete(tenantId)
     this.slotFreed.wake()
-    // A tenant the cap held back may have due work that claims left alone: look again once half
-    // of its share is free (not at every freed slot, so claims stay batches), not at the next poll.
-    if (this.capped.has(tenantId) && held <= Math.floor(this.tenantCap / 2)) {
-      this.capped.delete(tenantId)
-      this.wakeup.wake()
-    }
   }
 
   private async refreshStats(): Promise<{ due: number; oldestDueAt: Date | null } | undefined> {
@@ -426,11 +396,6 @@ export class WebhookDispatcher {
     }
     return this.lastStats
   }
-}
-
-/** A quarter of the dispatcher's slots, rounded up (at least one). */
-export function defaultTenantConcurrency(concurrency: number): number {
-  return Math.max(1, Math.ceil(concurrency / DEFAULT_TENANT_SHARE))
 }
 
 function groupByTenant(keys: { tenant_id: string; delivery_id: string }[]): Map<string, string[]> {
