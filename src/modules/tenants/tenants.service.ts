@@ -93,9 +93,11 @@ export class TenantsService {
     return all
   }
 
-  async update(id: string, input: UpdateTenantInput): Promise<Tenant> {
+  /** `allowed` judges the change against the locked row (plan, settings) before anything is written. */
+  async update(id: string, input: UpdateTenantInput, allowed?: (current: TenantRow) => void): Promise<Tenant> {
     if (input.name !== undefined) assertNotBlank(input.name)
     return this.change(id, 'tenant.updated', async (_tx, current) => {
+      allowed?.(current)
       const settings = input.settings ? mergeSettings(current.settings, input.settings) : undefined
       return { name: input.name?.trim(), settings }
     }, { fields: Object.keys(input) })
@@ -103,8 +105,9 @@ export class TenantsService {
 
   /** A tenant's own change (its Admin): the name, and branding where the plan has custom_branding. */
   async updateOwn(id: string, input: UpdateOwnTenantInput): Promise<Tenant> {
-    if (input.settings?.branding) assertFeature(await this.get(id), 'custom_branding', 'custom branding')
-    return this.update(id, input)
+    return this.update(id, input, (current) => {
+      if (input.settings?.branding) assertFeature(current, 'custom_branding', 'custom branding')
+    })
   }
 
   async suspend(id: string): Promise<Tenant> {
