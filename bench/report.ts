@@ -232,6 +232,22 @@ export function figuresOf(rows: Row[], largeTenants: number, pairs: PairRuns = {
       note: "b_app_bare_read / a_bare_postgresjs (round medians): Tenantry's HTTP stack alone, no tenancy",
     },
     {
+      key: 'read_contract_floor_ratio',
+      label: "1. split: bare read with only the contract's response duties / bare",
+      value: ratio(row('c_contract_floor')?.requests_per_sec, bare?.requests_per_sec),
+      unit: '×',
+      goal: null,
+      note: 'c_contract_floor / a_bare_postgresjs (round medians): request id, security and RateLimit headers, ALS, one histogram observation, in bare Fastify: the least any HTTP stack meeting the contract costs',
+    },
+    {
+      key: 'read_over_floor_ratio',
+      label: '1. split: API read / that floor',
+      value: ratio(api?.requests_per_sec, row('c_contract_floor')?.requests_per_sec),
+      unit: '×',
+      goal: null,
+      note: 'api_read / c_contract_floor (round medians): what tenancy (JWT, resolution, RBAC, limits, quota, RLS statement, usage, tenant metrics) costs beyond the floor',
+    },
+    {
       key: 'write_ratio',
       label: '2. API write / bare insert, req/s',
       value: ratio(row('api_write')?.requests_per_sec, row('bare_insert')?.requests_per_sec),

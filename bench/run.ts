@@ -46,6 +46,7 @@ function serverEnv(run: Run, variant: Variant, target: Target): Record<string, s
       BENCH_SERVER_DATABASE_URL: target.ownerUrl!,
       BENCH_SERVER_APP_DATABASE_URL: variant.appLogin ? target.appUrl! : '',
       BENCH_SERVER_PORT: '0',
+      ...variant.env,
     }
   }
   // The production configuration, as README "Running in production" describes it.

@@ -31,8 +31,15 @@ export interface Variant {
   connections?: number
   /** Runs only when named in BENCH_ONLY. */
   optional?: boolean
+  /** Extra environment of a bench server that is not the API (e.g. which duties it performs). */
+  env?: Record<string, string>
   /** LOG_LEVEL of an API server (default warn: no per-request line). */
   logLevel?: 'warn' | 'info'
+}
+
+/** A bare read doing some of the contract's per-response duties (servers/contract-floor.ts). */
+function floorVariant(name: string, duties: string, description: string, optional = false): Variant {
+  return { name, description, parts: ['read'], server: 'bench/servers/contract-floor.ts', database: 'small', load: 'bare-read', env: { BENCH_FLOOR_DUTIES: duties }, optional }
 }
 
 export const BASELINE = 'a_bare_postgresjs'
@@ -80,6 +87,11 @@ export const variants: Variant[] = [
     database: 'small',
     load: 'bare-read',
   },
+  floorVariant('c_contract_floor', 'headers,context,metrics', "bare Fastify + only the contract's per-response duties: request id, security and RateLimit headers, ALS context, one histogram observation"),
+  floorVariant('c_floor_headers', 'headers', 'as c_contract_floor with the headers only (request id, security, RateLimit)', true),
+  floorVariant('c_floor_als', 'context', 'as c_contract_floor with the ALS context only (one AsyncLocalStorage run per request)', true),
+  floorVariant('c_floor_als_enabled', 'als-enabled', "as c_contract_floor with only AsyncLocalStorage's hooks switched on (no context per request)", true),
+  floorVariant('c_floor_metrics', 'metrics', 'as c_contract_floor with the http_request_duration_seconds observation only', true),
   {
     name: 'b_tenantry',
     description: "Tenantry's app and InventoryService.getItem, tenant from x-tenant-id; owner pool, role switched in the context statement",
