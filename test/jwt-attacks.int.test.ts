@@ -49,6 +49,8 @@ describe('the genuine article', () => {
   it('a token forged with the right key and the issued claims is accepted (the control for every case below)', async () => {
     const response = await members(bearer(await sign(claims())))
     expect(response.statusCode).toBe(200)
+    // Another instance's clock a little ahead: its iat is within the skew allowed.
+    expect((await members(bearer(await sign(claims({ iat: now() + 30 }))))).statusCode).toBe(200)
     const issued = decodeJwt(tenantA.token)
     expect(Object.keys(issued).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'sub', 'tid'])
     expect(issued).toMatchObject({ iss: ISSUER, aud: AUDIENCE, sub: tenantA.userId, tid: tenantA.tenantId })
@@ -122,6 +124,8 @@ describe('forged and tampered tokens → 401 invalid_token', () => {
       ['missing jti', claims({ jti: undefined })],
       ['missing sub', claims({ sub: undefined })],
       ['missing iat', claims({ iat: undefined })],
+      ['issued in the future', claims({ iat: now() + 3600, exp: now() + 7200 })],
+      ['issued two minutes ahead', claims({ iat: now() + 120 })],
       ['wrong aud', claims({ aud: 'some-other-api' })],
       ['aud array without ours', claims({ aud: ['some-other-api', 'x'] })],
       ['wrong iss', claims({ iss: 'evil-issuer' })],

@@ -3,6 +3,9 @@ import { errors as joseErrors, importPKCS8, importSPKI, jwtVerify, SignJWT, type
 import { TtlCache } from '../../cache/ttl-cache.ts'
 import { credentialDigest } from '../../lib/credential-digest.ts'
 
+/** How far a token's iat may be ahead of this server's clock (instances' clocks drift a little). */
+const ISSUED_AT_SKEW_SECONDS = 60
+
 export const TOKEN_ISSUER = 'tenantry'
 export const TOKEN_AUDIENCE = 'tenantry-api'
 
@@ -77,6 +80,9 @@ export class TokenService {
         requiredClaims: ['exp', 'iat', 'sub', 'jti'],
       })
       if (payload.tid !== undefined && typeof payload.tid !== 'string') throw new InvalidTokenError('malformed tid claim')
+      // This service issues every token it accepts, with iat = now: one issued in the future was
+      // not (a leaked key minting long-lived tokens, or a signer with a broken clock).
+      if (payload.iat! > Date.now() / 1000 + ISSUED_AT_SKEW_SECONDS) throw new InvalidTokenError('token invalid')
       const claims: TokenClaims = { userId: payload.sub!, tenantId: payload.tid as string | undefined, jti: payload.jti!, expiresAt: new Date(payload.exp! * 1000) }
       this.verified.set(cacheKey, claims, Math.min(5 * 60_000, claims.expiresAt.getTime() - Date.now()))
       return claims
