@@ -9,46 +9,21 @@
 // and results are written only while the row still carries the claim's token.
 import { randomUUID } from 'node:crypto'
 import { runWithTenant } from '../../../context/index.ts'
-import { withTenant, type Database } from '../../../db/index.ts'
-import type { Logger } from '../../../observability/logger.ts'
-import { webhookDeliveriesTotal, webhookDeliveryDurationSeconds, webhookQueueDepth } from '../../../observability/metrics.ts'
-import { recordAudit } from '../../audit/index.ts'
+import { webhookDeliveryDurationSeconds, webhookQueueDepth } from '../../../observability/metrics.ts'
 import { WEBHOOK_WAKE_CHANNEL } from '../wake-signal.ts'
 import { signDelivery } from '../signing/index.ts'
-import { assertLiteralTargetAllowed, type Resolver } from '../ssrf/index.ts'
-import type { WebhooksService } from '../webhooks.service.ts'
-import { claimDue, leaseForSending, queueStats, recordResults, releaseClaims, type ClaimedDelivery, type DeliveryResult } from './delivery-store.ts'
+import { assertLiteralTargetAllowed } from '../ssrf/index.ts'
+import { claimDue, leaseForSending, queueStats, releaseClaims, type ClaimedDelivery, type DeliveryResult } from './delivery-store.ts'
+import type { DispatcherDeps } from './dispatcher-settings.ts'
+import { EndpointLanes, type EndpointLane } from './endpoint-lanes.ts'
 import { HttpSender, type SendResult } from './http-sender.ts'
+import { SYSTEM_ACTOR, type Job } from './job.ts'
+import { ResultRecorder } from './result-recorder.ts'
 import { nextRetry, parseRetryAfter, type RetryPolicy } from './retry-schedule.ts'
 import { SecretCache } from './secret-cache.ts'
 import { Wakeup } from './wakeup.ts'
 
-export interface DispatcherSettings {
-  allowPrivateTargets: boolean
-  retryDelaysMs: readonly number[]
-  /** Attempts in flight (claimed, not yet recorded) in this dispatcher. */
-  concurrency: number
-  perEndpointConcurrency: number
-  leaseMs: number
-  /** 0: never disable for persistent failure (410 still disables). */
-  disableAfterMs: number
-  /** Longest wait between looks at the queue when nothing woke us (other instances' retries). */
-  idlePollMs?: number
-  jitter?: number
-  retryAfterCapMs?: number
-}
-
-export interface DispatcherDeps {
-  db: Database
-  webhooks: WebhooksService
-  logger: Logger
-  settings: DispatcherSettings
-  /** Tests inject resolvers (DNS rebinding); the system resolver otherwise. */
-  resolve?: Resolver
-  /** Called once per delivered delivery (usage metering). */
-  onDelivered?: (tenantId: string) => void
-  random?: () => number
-}
+export type { DispatcherDeps, DispatcherSettings } from './dispatcher-settings.ts'
 
 export type DispatcherState = 'stopped' | 'running' | 'stopping'
 
@@ -60,28 +35,9 @@ export interface DispatcherHealth {
 }
 
 const CLAIM_BATCH = 200
-const RESULT_FLUSH_SIZE = 200
-const RESULT_FLUSH_DELAY_MS = 5
-// An endpoint this many times its concurrency behind (more when it answers fast, see backlogLimit)
-// gets further claims back in the queue, so a slow receiver cannot occupy every slot or outlive
-// the leases of what waits for it.
-const ENDPOINT_BACKLOG_FACTOR = 2
 const RELEASE_DELAY_MS = 1000
-const LATENCY_ENTRIES = 10_000
 const STATS_INTERVAL_MS = 5000
 const LISTEN_RETRY_MS = 5000
-const SYSTEM_ACTOR = { type: 'system', job: 'webhook-dispatcher' } as const
-
-interface Job {
-  tenantId: string
-  token: string
-  delivery: ClaimedDelivery
-}
-
-interface EndpointLane {
-  running: number
-  waiting: Job[]
-}
 
 export class WebhookDispatcher {
   private state: DispatcherState = 'stopped'
@@ -90,12 +46,8 @@ export class WebhookDispatcher {
   private readonly sender: HttpSender
   private readonly secrets: SecretCache
   private readonly policy: Omit<RetryPolicy, 'maxRetries'>
-  private readonly lanes = new Map<string, EndpointLane>()
-  private readonly latency = new Map<string, number>()
-  private readonly pending = new Map<string, DeliveryResult[]>() // tenant id → results
-  private pendingCount = 0
-  private flushTimer: NodeJS.Timeout | undefined
-  private flushing: Promise<void> = Promise.resolve()
+  private readonly lanes: EndpointLanes
+  private readonly results: ResultRecorder
   private readonly abort = new AbortController()
   private readonly slotFreed = new Wakeup()
   private active = 0
@@ -108,6 +60,8 @@ export class WebhookDispatcher {
     this.sender = new HttpSender({ allowPrivate: settings.allowPrivateTargets, connectionsPerOrigin: settings.perEndpointConcurrency, ...(deps.resolve ? { resolve: deps.resolve } : {}) })
     this.secrets = new SecretCache(deps.webhooks)
     this.policy = { delaysMs: settings.retryDelaysMs, jitter: settings.jitter ?? 0.1, retryAfterCapMs: settings.retryAfterCapMs ?? 3_600_000 }
+    this.lanes = new EndpointLanes(settings, (job, lane) => void this.attempt(job, lane))
+    this.results = new ResultRecorder(deps, (count) => this.freeSlots(count))
   }
 
   async start(): Promise<void> {
@@ -212,7 +166,7 @@ export class WebhookDispatcher {
         const released: string[] = []
         for (const delivery of deliveries) {
           const job = { tenantId, token, delivery }
-          if (!this.enqueue(job)) released.push(delivery.id)
+          if (!this.lanes.enqueue(job)) released.push(delivery.id)
         }
         if (released.length > 0) {
           await releaseClaims(this.deps.db, released, token, RELEASE_DELAY_MS).catch((error) => this.deps.logger.warn({ err: error }, 'could not release webhook claims'))
@@ -223,59 +177,19 @@ export class WebhookDispatcher {
     )
   }
 
-  /** Runs the job now or after the endpoint's running ones; false when its backlog is full. */
-  private enqueue(job: Job): boolean {
-    const { perEndpointConcurrency } = this.deps.settings
-    const lane = this.lanes.get(job.delivery.endpoint_id) ?? { running: 0, waiting: [] }
-    this.lanes.set(job.delivery.endpoint_id, lane)
-    if (lane.running < perEndpointConcurrency) {
-      lane.running += 1
-      void this.attempt(job, lane)
-      return true
-    }
-    if (lane.waiting.length >= this.backlogLimit(job.delivery)) return false
-    lane.waiting.push(job)
-    return true
-  }
-
-  /**
-   * How many deliveries may wait for an endpoint's busy connections: as many as it can answer
-   * well within their lease at its recent speed (a fast receiver takes a whole batch), at least
-   * twice its concurrency (a slow or new one), never more than the dispatcher's concurrency.
-   */
-  private backlogLimit(delivery: ClaimedDelivery): number {
-    const { perEndpointConcurrency, concurrency, leaseMs } = this.deps.settings
-    const floor = perEndpointConcurrency * ENDPOINT_BACKLOG_FACTOR
-    const recentMs = this.latency.get(delivery.endpoint_id)
-    if (recentMs === undefined) return floor
-    const waves = Math.floor(leaseMs / 2 / Math.max(recentMs, 1))
-    return Math.min(concurrency, Math.max(floor, waves * perEndpointConcurrency))
-  }
-
-  /** Exponentially weighted recent attempt duration per endpoint (bounded map). */
-  private noteLatency(endpointId: string, durationMs: number): void {
-    const previous = this.latency.get(endpointId)
-    if (previous === undefined && this.latency.size >= LATENCY_ENTRIES) this.latency.clear()
-    this.latency.set(endpointId, previous === undefined ? durationMs : previous * 0.8 + durationMs * 0.2)
-  }
-
   private async attempt(job: Job, lane: EndpointLane): Promise<void> {
     try {
       const result = await runWithTenant(job.tenantId, () => this.deliver(job), SYSTEM_ACTOR)
-      if (result) this.buffer(job, result)
+      if (result) this.results.buffer(job, result)
       else await this.release(job)
     } catch (error) {
       this.deps.logger.error({ err: error, tenant_id: job.tenantId, delivery_id: job.delivery.id }, 'webhook attempt failed unexpectedly; the delivery returns after its lease')
       this.freeSlots(1)
     } finally {
-      const next = this.state === 'running' ? lane.waiting.shift() : undefined
+      const next = this.lanes.afterAttempt(job, lane, this.state === 'running')
       if (next) void this.attempt(next, lane)
-      else {
-        lane.running -= 1
-        if (lane.running === 0 && lane.waiting.length === 0) this.lanes.delete(job.delivery.endpoint_id)
-      }
       // Shutting down: what still waits goes back to the queue.
-      if (this.state !== 'running') for (const waiting of lane.waiting.splice(0)) void this.release(waiting)
+      if (this.state !== 'running') for (const waiting of this.lanes.takeWaiting(lane)) void this.release(waiting)
     }
   }
 
@@ -305,7 +219,7 @@ export class WebhookDispatcher {
     const status = sent.statusCode
     const common = { ...base, sent: true, durationMs: sent.durationMs, statusCode: status ?? null, responseBody: sent.responseBody ?? null }
     webhookDeliveryDurationSeconds.observe(sent.durationMs / 1000)
-    this.noteLatency(delivery.endpoint_id, sent.durationMs)
+    this.lanes.noteLatency(delivery.endpoint_id, sent.durationMs)
     if (status !== undefined && status >= 200 && status < 300) {
       return { ...common, outcome: 'delivered', error: null, nextAttemptAt: null }
     }
@@ -318,57 +232,6 @@ export class WebhookDispatcher {
     // A retry we scheduled ourselves: look again when it is due instead of waiting for a poll.
     this.wakeup.wakeAt(nextAttemptAt.getTime())
     return { ...common, outcome: 'failed', error, nextAttemptAt }
-  }
-
-  private buffer(job: Job, result: DeliveryResult): void {
-    webhookDeliveriesTotal.inc({ event: job.delivery.event_type, status: result.outcome === 'gone' ? 'dlq' : result.outcome })
-    const list = this.pending.get(job.tenantId) ?? []
-    list.push(result)
-    this.pending.set(job.tenantId, list)
-    this.pendingCount += 1
-    if (this.pendingCount >= RESULT_FLUSH_SIZE) this.scheduleFlush(0)
-    else this.scheduleFlush(RESULT_FLUSH_DELAY_MS)
-  }
-
-  private scheduleFlush(delayMs: number): void {
-    if (this.flushTimer && delayMs > 0) return
-    clearTimeout(this.flushTimer)
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined
-      this.flushing = this.flushing.then(() => this.flush())
-    }, delayMs)
-  }
-
-  /** Writes buffered results, one transaction per tenant, then frees their slots. */
-  private async flush(): Promise<void> {
-    const batches = [...this.pending]
-    this.pending.clear()
-    this.pendingCount = 0
-    await Promise.all(
-      batches.map(async ([tenantId, results]) => {
-        try {
-          await runWithTenant(tenantId, () => this.record(tenantId, results), SYSTEM_ACTOR)
-          for (const result of results) if (result.outcome === 'delivered') this.deps.onDelivered?.(tenantId)
-        } catch (error) {
-          // Unrecorded results: the rows keep their lease and are sent again when it lapses.
-          this.deps.logger.error({ err: error, tenant_id: tenantId, results: results.length }, 'could not record webhook results; they will be retried after the lease')
-        } finally {
-          this.freeSlots(results.length)
-        }
-      }),
-    )
-  }
-
-  private async record(tenantId: string, results: DeliveryResult[]): Promise<void> {
-    await withTenant(this.deps.db, async (tx) => {
-      const disabled = await recordResults(tx, results, this.deps.settings.disableAfterMs)
-      for (const endpointId of disabled) {
-        const gone = results.some((result) => result.endpointId === endpointId && result.outcome === 'gone')
-        const reason = gone ? 'receiver answered 410 Gone' : 'failing without a success for too long'
-        await recordAudit(tx, { action: 'webhook.disabled', resourceType: 'webhook', resourceId: endpointId, changes: { status: { from: 'active', to: 'disabled' }, reason } })
-        this.deps.logger.warn({ tenant_id: tenantId, webhook_id: endpointId, reason }, 'webhook endpoint disabled')
-      }
-    })
   }
 
   private async release(job: Job): Promise<void> {
