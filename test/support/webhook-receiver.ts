@@ -10,7 +10,8 @@ export interface ReceivedRequest {
   at: number
 }
 
-export type Answer = { status: number; headers?: Record<string, string>; body?: string; delayMs?: number }
+/** What to answer; `hang` never answers (the request stays open until the sender gives up or the receiver closes). */
+export type Answer = { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } | { hang: true }
 
 export interface WebhookReceiver {
   url(path?: string): string
@@ -32,6 +33,7 @@ export async function startReceiver(): Promise<WebhookReceiver> {
       const request = { path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() }
       received.push(request)
       const answer = decide(request, received.length - 1)
+      if ('hang' in answer) return
       const send = (response: ServerResponse) => response.writeHead(answer.status, answer.headers).end(answer.body ?? '')
       if (answer.delayMs) setTimeout(() => send(res), answer.delayMs)
       else send(res)

@@ -186,8 +186,7 @@ export class WebhookDispatcher {
       this.deps.logger.error({ err: error, tenant_id: job.tenantId, delivery_id: job.delivery.id }, 'webhook attempt failed unexpectedly; the delivery returns after its lease')
       this.freeSlots(1)
     } finally {
-      const next = this.lanes.afterAttempt(job, lane, this.state === 'running')
-      if (next) void this.attempt(next, lane)
+      for (const next of this.lanes.afterAttempt(job, lane, this.state === 'running')) void this.attempt(next, lane)
       // Shutting down: what still waits goes back to the queue.
       if (this.state !== 'running') for (const waiting of this.lanes.takeWaiting(lane)) void this.release(waiting)
     }
@@ -219,7 +218,7 @@ export class WebhookDispatcher {
     const status = sent.statusCode
     const common = { ...base, sent: true, durationMs: sent.durationMs, statusCode: status ?? null, responseBody: sent.responseBody ?? null }
     webhookDeliveryDurationSeconds.observe(sent.durationMs / 1000)
-    this.lanes.noteLatency(delivery.endpoint_id, sent.durationMs)
+    this.lanes.noteAttempt(delivery.endpoint_id, sent.durationMs, sent.statusCode !== undefined)
     if (status !== undefined && status >= 200 && status < 300) {
       return { ...common, outcome: 'delivered', error: null, nextAttemptAt: null }
     }
