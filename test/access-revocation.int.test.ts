@@ -2,19 +2,19 @@
 // takes effect on the very next request, whatever tokens are outstanding — membership is
 // re-checked per request, cached briefly and invalidated on change; across instances through
 // Redis when present.
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp, type App } from '../src/app.ts'
 import type { Database } from '../src/db/index.ts'
 import { createServices } from '../src/services.ts'
 import { bearer, createTestApi, PASSWORD, type TestApi } from './support/api.ts'
-import { redisUrl, serverUrl } from './support/test-env.ts'
+import { redisUrl, serverUrl, testRedis } from './support/test-env.ts'
 
 let api: TestApi
 let redis: Redis | undefined
 
 beforeAll(async () => {
-  redis = redisUrl() ? new Redis(redisUrl()!) : undefined
+  redis = testRedis()
   api = await createTestApi({}, { redis })
 })
 afterAll(async () => {
@@ -123,7 +123,7 @@ describe.runIf(Boolean(redisUrl() && serverUrl()))('across instances (PostgreSQL
 
   beforeAll(async () => {
     db2 = await api.testDb.reopen()
-    redis2 = new Redis(redisUrl()!)
+    redis2 = testRedis()!
     const services = createServices({ config: api.testDb.config, db: db2, redis: redis2 })
     app2 = await buildApp({ config: api.testDb.config, db: db2, redis: redis2, services })
     await app2.ready()

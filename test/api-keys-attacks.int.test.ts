@@ -1,13 +1,13 @@
 // Attacks on API keys: every forged, altered, revoked or expired key is 401 invalid_token; a
 // malformed one never reaches the database; a valid key only ever acts in its own tenant.
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { buildApp, type App } from '../src/app.ts'
 import type { Database } from '../src/db/index.ts'
 import { createServices } from '../src/services.ts'
 import { bearer, createTestApi, type TestApi } from './support/api.ts'
 import { expectOk, expectProblem, ownerRows } from './support/platform.ts'
-import { redisUrl, serverUrl } from './support/test-env.ts'
+import { redisUrl, serverUrl, testRedis } from './support/test-env.ts'
 
 let api: TestApi
 let redis: Redis | undefined
@@ -17,7 +17,7 @@ let keyA: { id: string; key: string }
 let keyB: { id: string; key: string }
 
 beforeAll(async () => {
-  redis = redisUrl() ? new Redis(redisUrl()!) : undefined
+  redis = testRedis()
   api = await createTestApi({}, { redis })
   tenantA = await api.signUp()
   tenantB = await api.signUp()
@@ -142,7 +142,7 @@ describe.runIf(Boolean(redisUrl() && serverUrl()))('across instances (PostgreSQL
 
   beforeAll(async () => {
     db2 = await api.testDb.reopen()
-    redis2 = new Redis(redisUrl()!)
+    redis2 = testRedis()!
     const services = createServices({ config: api.testDb.config, db: db2, redis: redis2 })
     app2 = await buildApp({ config: api.testDb.config, db: db2, redis: redis2, services })
     await app2.ready()

@@ -2,11 +2,11 @@
 // timeout. Everything through HTTP on a real database; state checked as the schema owner.
 import { randomUUID } from 'node:crypto'
 import bcrypt from 'bcryptjs'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bearer, createTestApi, PASSWORD, type TestApi } from './support/api.ts'
-import { redisUrl } from './support/test-env.ts'
+import { testRedis } from './support/test-env.ts'
 
 const ARGON2ID_PREFIX = '$argon2id$v=19$m=19456,t=2,p=1$'
 
@@ -16,7 +16,7 @@ let redis: Redis | undefined
 beforeAll(async () => {
   // With REDIS_URL the login throttle lives in Redis (shared across files and runs): every
   // failing login below comes from a fresh random IP so counters never collide.
-  redis = redisUrl() ? new Redis(redisUrl()!) : undefined
+  redis = testRedis()
   api = await createTestApi({}, { redis })
 })
 afterAll(async () => {

@@ -3,17 +3,17 @@
 // out from elsewhere. With REDIS_URL the counters live in Redis and outlive this file, so every
 // test uses its own random IPs and fresh emails.
 import { randomUUID } from 'node:crypto'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import type { LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApi, PASSWORD, type TestApi } from './support/api.ts'
-import { redisUrl } from './support/test-env.ts'
+import { testRedis } from './support/test-env.ts'
 
 let api: TestApi
 let redis: Redis | undefined
 
 beforeAll(async () => {
-  redis = redisUrl() ? new Redis(redisUrl()!) : undefined
+  redis = testRedis()
   api = await createTestApi({}, { redis })
 })
 afterAll(async () => {

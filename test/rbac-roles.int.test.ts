@@ -2,20 +2,20 @@
 // role CRUD with its refusals, isolation between tenants, and "a role change takes effect on
 // the next request" (DESIGN §8). State is checked as the schema owner.
 import { randomUUID } from 'node:crypto'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.ts'
 import { allPermissions, systemRoles } from '../src/modules/rbac/index.ts'
 import { createServices } from '../src/services.ts'
 import { bearer, createTestApi, type TestApi } from './support/api.ts'
-import { redisUrl, serverUrl } from './support/test-env.ts'
+import { redisUrl, serverUrl, testRedis } from './support/test-env.ts'
 
 let api: TestApi
 let redis: Redis | undefined
 let org: Awaited<ReturnType<TestApi['signUp']>>
 
 beforeAll(async () => {
-  redis = redisUrl() ? new Redis(redisUrl()!) : undefined
+  redis = testRedis()
   api = await createTestApi({}, { redis })
   org = await api.signUp()
 })
@@ -228,7 +228,7 @@ describe('effective on the next request', () => {
 describe.runIf(Boolean(redisUrl() && serverUrl()))('across instances (PostgreSQL + Redis)', () => {
   it("a custom role's new permissions reach instance 2 on its next requests", async () => {
     const db2 = await api.testDb.reopen()
-    const redis2 = new Redis(redisUrl()!)
+    const redis2 = testRedis()!
     const app2 = await buildApp({ config: api.testDb.config, db: db2, redis: redis2, services: createServices({ config: api.testDb.config, db: db2, redis: redis2 }) })
     await app2.ready()
     try {

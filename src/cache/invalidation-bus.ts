@@ -27,12 +27,19 @@ export class InvalidationBus {
     private readonly logger?: Logger,
   ) {}
 
+  /**
+   * Subscribes once the subscriber connection is ready, and again on every reconnect. The client
+   * has no offline queue (redis-client.ts: commands fail fast while disconnected), so a SUBSCRIBE
+   * sent before the connection is up fails and would never be retried: every change made on
+   * another instance would then reach this one only when its cache entries expire. Resolves when
+   * subscribed, or at once when Redis is down (it subscribes when Redis comes back).
+   */
   async start(): Promise<void> {
     if (!this.redis) return
     // A subscribed connection can do nothing else, so it is a duplicate of the main one.
-    this.subscriber = this.redis.duplicate()
-    this.subscriber.on('error', () => undefined) // the main client already reports outages
-    this.subscriber.on('message', (_channel: string, message: string) => {
+    const subscriber = this.redis.duplicate()
+    this.subscriber = subscriber
+    subscriber.on('message', (_channel: string, message: string) => {
       try {
         const { origin, event } = JSON.parse(message) as { origin: string; event: Invalidation }
         if (origin !== this.origin) this.deliver(event)
@@ -40,7 +47,19 @@ export class InvalidationBus {
         this.logger?.warn('ignored a malformed invalidation message')
       }
     })
-    await this.subscriber.subscribe(CHANNEL).catch((error: Error) => this.logger?.warn({ err: { message: error.message } }, 'invalidation channel unavailable'))
+    await new Promise<void>((resolve) => {
+      subscriber.on('ready', () => {
+        subscriber.subscribe(CHANNEL).then(
+          () => resolve(),
+          (error: Error) => {
+            this.logger?.warn({ err: { message: error.message } }, 'invalidation channel unavailable; caches of other instances expire on their own')
+            resolve()
+          },
+        )
+      })
+      // The main client already reports outages; a first error means Redis is down: start anyway.
+      subscriber.on('error', () => resolve())
+    })
   }
 
   on(listener: Listener): void {

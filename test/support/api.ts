@@ -1,9 +1,9 @@
 // An app on a fresh test database, with helpers that go through the real HTTP API.
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { buildApp, type App } from '../../src/app.ts'
 import { createServices, type Services } from '../../src/services.ts'
 import { createTestDatabase, type TestDatabase } from './test-database.ts'
-import { redisUrl } from './test-env.ts'
+import { testRedis } from './test-env.ts'
 
 export const SUPER_ADMIN_KEY = 'test-super-admin-key-0123456789abcdef0123456789'
 export const JWT_SECRET = 'test-jwt-secret-0123456789abcdef0123456789abcdef'
@@ -88,7 +88,7 @@ export type TestApiOnRedis = TestApi & { redis: Redis | undefined }
 
 /** createTestApi on the suite's Redis when REDIS_URL is set (else in-process); close() disconnects it too. */
 export async function createTestApiOnRedis(overrides: Record<string, string> = {}): Promise<TestApiOnRedis> {
-  const redis = redisUrl() ? new Redis(redisUrl()!) : undefined
+  const redis = testRedis()
   const api = await createTestApi(overrides, { redis })
   const closeApi = api.close
   return Object.assign(api, {
