@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const app = await buildApp({ config, db, redis, logger, isShuttingDown: () => shuttingDown })
   const address = await app.listen({ port: config.PORT, host: config.HOST })
   logger.info({ database: db.kind }, `Tenantry listening on ${address}`)
-  if (generated) printFirstStart(generated, config.PORT)
+  if (generated) printFirstStart(generated, config.PORT, config.DATA_DIR)
 
   const shutdown = async (signal: string) => {
     if (shuttingDown) return
@@ -55,12 +55,12 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'))
 }
 
-function printFirstStart(key: string, port: number): void {
+function printFirstStart(key: string, port: number, dataDir: string): void {
   // Printed once, on the start that generated the key; it is stored in DATA_DIR/super-admin-key.
   process.stdout.write(
     [
       '',
-      'A SUPER_ADMIN_KEY was generated for development and saved in ./data/super-admin-key:',
+      `A SUPER_ADMIN_KEY was generated for development and saved in ${dataDir.replace(/\/+$/, '')}/super-admin-key:`,
       `  ${key}`,
       'Create a first tenant:',
       `  curl -s -X POST http://localhost:${port}/api/v1/tenants -H "Authorization: Bearer ${key}" -H 'content-type: application/json' -d '{"name":"Acme"}'`,

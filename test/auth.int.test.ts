@@ -291,3 +291,22 @@ describe('login: session timeout from the tenant configuration', () => {
     expect(implicit.exp! - implicit.iat!).toBeLessThanOrEqual(1800)
   })
 })
+
+describe('GET /api/v1/auth/me', () => {
+  it('names what the credential is: a user token, a tenant API key, or SUPER_ADMIN_KEY', async () => {
+    const org = await api.signUp()
+    const asUser = await api.app.inject({ url: '/api/v1/auth/me', headers: bearer(org.token) })
+    expect(asUser.statusCode).toBe(200)
+    expect(asUser.json()).toEqual({ kind: 'user', user: { id: org.userId, email: org.email, is_platform_admin: false }, api_key: null, token_tenant_id: org.tenantId })
+
+    const created = await api.app.inject({ method: 'POST', url: '/api/v1/api-keys', headers: bearer(org.token), payload: { name: 'me', role: 'Analyst' } })
+    expect(created.statusCode, created.body).toBe(201)
+    const asKey = await api.app.inject({ url: '/api/v1/auth/me', headers: bearer(created.json().key) })
+    expect(asKey.statusCode).toBe(200)
+    // A tenant's key is no platform admin, and it binds its tenant.
+    expect(asKey.json()).toEqual({ kind: 'api_key', user: null, api_key: { id: created.json().id, tenant_id: org.tenantId }, token_tenant_id: org.tenantId })
+
+    const asOperator = await api.app.inject({ url: '/api/v1/auth/me', headers: api.operator })
+    expect(asOperator.json()).toEqual({ kind: 'super_admin', user: null, api_key: null, token_tenant_id: null })
+  })
+})

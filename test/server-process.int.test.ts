@@ -17,7 +17,8 @@ describe.runIf(!serverUrl())('on the embedded database', () => {
     expect(health).toMatchObject({ status: 'ok', checks: { database: { status: 'up', driver: 'pglite' } } })
     expect(first.output()).toMatch(/applied \d+ migration\(s\)/)
     expect(first.output()).toMatch(/default tenant default \([0-9a-f-]+, created\)/)
-    expect(first.output()).toContain('A SUPER_ADMIN_KEY was generated')
+    // The message names where the key went: this DATA_DIR, not ./data.
+    expect(first.output()).toContain(`A SUPER_ADMIN_KEY was generated for development and saved in ${dataDir}/super-admin-key:`)
     const key = readFileSync(join(dataDir, 'super-admin-key'), 'utf8').trim()
     expect(await first.stop('SIGTERM')).toBe(0)
     expect(first.output()).toContain('shutdown complete')

@@ -61,6 +61,29 @@ describe('soft deletion', () => {
     expectOk(await suite.api.app.inject({ url: '/api/v1/tenant', headers: bearer(org.token) }))
   })
 
+  it('refuses operators inside a deleted tenant too (nothing is written into it), until it is reactivated', async () => {
+    const org = await suite.api.signUp()
+    expectOk(await suite.client.delete(tenantUrl(org.tenantId)))
+    const asOperator = { ...suite.api.operator, 'x-tenant-id': org.tenantId }
+    const created = await suite.api.app.inject({ method: 'POST', url: '/api/v1/inventory', headers: asOperator, payload: { item_code: 'GHOST-1', name: 'Ghost' } })
+    expectProblem(created, 403, 'tenant_access_denied')
+    expect(created.json().detail).toContain('reactivate')
+    expectProblem(await suite.api.app.inject({ url: '/api/v1/members', headers: asOperator }), 403, 'tenant_access_denied')
+    expect(await countRows(suite.api, 'inventory_items', 'tenant_id = $1', [org.tenantId])).toBe(0)
+
+    expectOk(await suite.client.post(tenantUrl(org.tenantId, '/reactivate')))
+    expect((await suite.api.app.inject({ method: 'POST', url: '/api/v1/inventory', headers: asOperator, payload: { item_code: 'REAL-1', name: 'Real' } })).statusCode).toBe(201)
+  })
+
+  it('refuses to delete the default tenant while callers who name no tenant fall back to it', async () => {
+    const defaultTenantId = suite.api.testDb.config.DEFAULT_TENANT_ID
+    expect(suite.api.testDb.config.ALLOW_DEFAULT_TENANT).toBe(true)
+    const refused = await suite.client.delete(tenantUrl(defaultTenantId))
+    expectProblem(refused, 409, 'conflict')
+    expect(refused.json().detail).toContain('ALLOW_DEFAULT_TENANT')
+    expect(await statusOf(defaultTenantId)).toBe('active')
+  })
+
   it('can no longer be undone after the retention period, but can still be purged', async () => {
     const created = await suite.api.createTenant({ name: 'Long gone' })
     expectOk(await suite.client.delete(tenantUrl(created.id)))

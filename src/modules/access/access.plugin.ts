@@ -140,6 +140,12 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
 
   /** The tenant and permission checks, on the resolved tenant and the caller's membership of it. */
   function decide(request: FastifyRequest, principal: Principal, tenant: TenantRecord, membership: MembershipRecord | undefined, permission: Permission): void {
+    // Operators act inside active and suspended tenants (support); a deleted one waits for its
+    // purge or a reactivation, and nothing may be written into it meanwhile. (Members and keys are
+    // refused below with the answer that reveals nothing.)
+    if (tenant.status === 'deleted' && isOperator(principal)) {
+      throw new AppError('tenant_access_denied', `tenant ${tenant.id} is deleted: reactivate it (POST /api/v1/tenants/${tenant.id}/reactivate) to act inside it`)
+    }
     if (principal.kind === 'api_key') {
       if (tenant.status === 'suspended') throw new AppError('tenant_suspended', 'this tenant is suspended')
       if (tenant.status !== 'active') throw new AppError('tenant_access_denied', 'the tenant does not exist or you have no access to it')

@@ -44,8 +44,12 @@ export async function authRoutes(app: FastifyInstance, { auth }: { auth: AuthSer
   }, async (request) => {
     const principal = request.principal
     if (principal.kind === 'user') {
-      return { kind: 'user', user: { id: principal.user.id, email: principal.user.email, is_platform_admin: principal.user.isPlatformAdmin }, token_tenant_id: principal.tokenTenantId ?? null }
+      return { kind: 'user' as const, user: { id: principal.user.id, email: principal.user.email, is_platform_admin: principal.user.isPlatformAdmin }, api_key: null, token_tenant_id: principal.tokenTenantId ?? null }
     }
-    return { kind: principal.kind, user: { id: '', email: '', is_platform_admin: true }, token_tenant_id: null }
+    if (principal.kind === 'api_key') {
+      return { kind: 'api_key' as const, user: null, api_key: { id: principal.apiKeyId, tenant_id: principal.tenantId }, token_tenant_id: principal.tenantId }
+    }
+    // 'authenticated' access lets no anonymous caller this far: what is left is SUPER_ADMIN_KEY.
+    return { kind: 'super_admin' as const, user: null, api_key: null, token_tenant_id: null }
   })
 }

@@ -33,7 +33,8 @@ export const SessionResponse = Type.Object({
 })
 
 export const MeResponse = Type.Object({
-  user: Type.Object({ id: Type.String(), email: Type.String(), is_platform_admin: Type.Boolean() }),
-  kind: Type.String(),
-  token_tenant_id: Type.Union([Type.String(), Type.Null()]),
+  kind: Type.Union([Type.Literal('user'), Type.Literal('api_key'), Type.Literal('super_admin')], { description: 'What the credential is: a user token, a tenant API key, or SUPER_ADMIN_KEY' }),
+  user: Type.Union([Type.Object({ id: Type.String(), email: Type.String(), is_platform_admin: Type.Boolean() }), Type.Null()], { description: 'The user of a token; null for an API key or SUPER_ADMIN_KEY' }),
+  api_key: Type.Union([Type.Object({ id: Type.String(), tenant_id: Type.String() }), Type.Null()], { description: 'The key and the tenant it is bound to; null for anything else' }),
+  token_tenant_id: Type.Union([Type.String(), Type.Null()], { description: "The tenant the credential binds: a token's tid claim, an API key's tenant; null when it binds none" }),
 })

@@ -28,6 +28,8 @@ export class TenantsService {
     private readonly db: Database,
     private readonly bus: InvalidationBus,
     private readonly security = new SecurityLog(),
+    /** The tenant callers who name none fall back to (DEFAULT_TENANT_ID while ALLOW_DEFAULT_TENANT): not deletable. */
+    private readonly fallbackTenantId?: string,
   ) {}
 
   /** Lets another module (or a test) add provisioning steps. */
@@ -136,6 +138,8 @@ export class TenantsService {
   softDelete(id: string): Promise<Tenant> {
     return this.change(id, 'tenant.deleted', async (_tx, current) => {
       if (current.status === 'deleted') throw new AppError('conflict', 'the tenant is already deleted; add ?purge=true to remove its data')
+      // Every caller who names no tenant would land in a deleted tenant (and be refused) instead.
+      if (current.id === this.fallbackTenantId) throw new AppError('conflict', 'this is the default tenant, where callers who name no tenant go (ALLOW_DEFAULT_TENANT): set ALLOW_DEFAULT_TENANT=false first, or suspend it')
       return { status: 'deleted', deleted: true }
     }, {}, { tenantLog: false })
   }
