@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const db = await openDatabase(config, { onPoolError: (error) => logger.warn({ err: { message: error.message } }, 'database connection lost; the pool reconnects') })
   await prepareDatabase(db, config, logger)
   if (config.PLATFORM_ADMIN_EMAIL) {
-    const admin = await ensurePlatformAdmin(db, config.PLATFORM_ADMIN_EMAIL, config.PLATFORM_ADMIN_PASSWORD, { resetPassword: false })
+    const admin = await ensurePlatformAdmin(db, config.PLATFORM_ADMIN_EMAIL, config.PLATFORM_ADMIN_PASSWORD, { existingPassword: 'keep' })
     logger.info({ user_id: admin.id }, admin.created ? 'platform admin created from PLATFORM_ADMIN_EMAIL' : 'platform admin from PLATFORM_ADMIN_EMAIL present')
   }
   const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, logger) : undefined

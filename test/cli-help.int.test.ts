@@ -2,7 +2,7 @@
 // reverting a migration, not `tenant delete x --help` deleting. A mistyped option is a usage
 // message, not a stack trace. Run without a database server: DATA_DIR must stay empty, proof
 // that no command opened (let alone changed) a database.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -37,10 +37,21 @@ describe.runIf(!serverUrl())('tenantry <command> --help', () => {
     const result = await run(args as string[])
     expect(result.code, result.output).toBe(0)
     expect(result.stdout).toMatch(new RegExp(`^  ${args[0]}\\b`, 'm'))
+    expect(result.stdout.split('\n')[0]).toBe(`usage: tenantry ${args[0]} …`)
     // That command's section only, not the whole usage.
     const other = args[0] === 'doctor' ? 'seed' : 'doctor'
     expect(result.stdout).not.toMatch(new RegExp(`^  ${other}\\b`, 'm'))
     expect(result.stderr).toBe('')
+    expect(readdirSync(dataDir)).toEqual([])
+  }, 30_000)
+
+  it('`tenantry --version` (and `version`, `-v`) prints the package version and opens nothing', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+    for (const flag of ['--version', 'version', '-v']) {
+      const result = await run([flag])
+      expect(result.code, result.output).toBe(0)
+      expect(result.stdout).toBe(`tenantry ${version}\n`)
+    }
     expect(readdirSync(dataDir)).toEqual([])
   }, 30_000)
 

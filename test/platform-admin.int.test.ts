@@ -32,7 +32,7 @@ describe('ensurePlatformAdmin', () => {
   let adminId: string
   let token: string
   beforeAll(async () => {
-    const result = await ensurePlatformAdmin(api.testDb.db, email, STRONG, { resetPassword: false })
+    const result = await ensurePlatformAdmin(api.testDb.db, email, STRONG, { existingPassword: 'keep' })
     expect(result.created).toBe(true)
     adminId = result.id
     token = (await login(email, STRONG)).json().token
@@ -73,20 +73,20 @@ describe('ensurePlatformAdmin', () => {
     ['without a digit', 'Platform-Ops-Team!'],
   ])('refuses a password %s, creating no one', async (what, password) => {
     const weakEmail = `weak-${what.replaceAll(' ', '-')}@platform.test`
-    const attempt = ensurePlatformAdmin(api.testDb.db, weakEmail, password, { resetPassword: false })
+    const attempt = ensurePlatformAdmin(api.testDb.db, weakEmail, password, { existingPassword: 'keep' })
     await expect(attempt).rejects.toBeInstanceOf(AppError)
     await expect(attempt).rejects.toMatchObject({ code: 'validation_failed' })
     expect(await countRows(api, 'users', 'email = $1', [weakEmail])).toBe(0)
   })
 
   it('refuses a new admin without a password', async () => {
-    await expect(ensurePlatformAdmin(api.testDb.db, 'nopass@platform.test', undefined, { resetPassword: false })).rejects.toMatchObject({ code: 'validation_failed' })
+    await expect(ensurePlatformAdmin(api.testDb.db, 'nopass@platform.test', undefined, { existingPassword: 'keep' })).rejects.toMatchObject({ code: 'validation_failed' })
     expect(await countRows(api, 'users', 'email = $1', ['nopass@platform.test'])).toBe(0)
   })
 
-  it('promotes an existing user, keeping their password when resetPassword is false', async () => {
+  it('promotes an existing user, keeping their password when told to keep it (the start with PLATFORM_ADMIN_EMAIL)', async () => {
     const org = await api.signUp()
-    const result = await ensurePlatformAdmin(api.testDb.db, org.email, 'Another-Str0ng-Pass', { resetPassword: false })
+    const result = await ensurePlatformAdmin(api.testDb.db, org.email, 'Another-Str0ng-Pass', { existingPassword: 'keep' })
     expect(result).toEqual({ id: org.userId, created: false })
     expectProblem(await login(org.email, 'Another-Str0ng-Pass'), 401, 'invalid_credentials')
     const session = expectOk(await login(org.email, PASSWORD))
@@ -106,8 +106,8 @@ describe('tenantry user create-admin (a real process)', () => {
   const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
   /** Runs the CLI with the password on stdin; resolves with its exit code and output. */
-  function createAdmin(env: Record<string, string>, email: string, password: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'user', 'create-admin', '--email', email, '--password-stdin'], {
+  function createAdmin(env: Record<string, string>, email: string, password: string, extra: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'user', 'create-admin', '--email', email, '--password-stdin', ...extra], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', DATABASE_APP_ROLE: APP_ROLE, LOG_LEVEL: 'silent', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -136,8 +136,14 @@ describe('tenantry user create-admin (a real process)', () => {
     expect(session).toMatchObject({ tenant: null, user: { id, is_platform_admin: true } })
     expectOk(await api.app.inject({ url: '/api/v1/tenants?limit=1', headers: bearer(session.token) }))
 
-    // Run again: the same user, and --password-stdin resets the password.
-    const again = await createAdmin(env, 'ops.cli@example.test', `${STRONG}-2`)
+    // Run again with another password: refused (it would lock the person out), nothing changed.
+    const refused = await createAdmin(env, 'ops.cli@example.test', `${STRONG}-2`)
+    expect(refused.code, refused.stdout).toBe(1)
+    expect(refused.stderr).toContain('--reset-password')
+    expectOk(await login('ops.cli@example.test', STRONG))
+
+    // With --reset-password: the same user, and the password is replaced.
+    const again = await createAdmin(env, 'ops.cli@example.test', `${STRONG}-2`, ['--reset-password'])
     expect(again.code, again.stderr).toBe(0)
     expect(again.stdout).toContain(`updated platform admin ops.cli@example.test (${id})`)
     expectProblem(await login('ops.cli@example.test', STRONG), 401, 'invalid_credentials')

@@ -23,8 +23,10 @@ const USAGE = `usage: tenantry <command>
   tenant import <id or slug> --file FILE [--format ndjson|json] [--json]
                                  an export into an empty tenant, in one transaction; prints
                                  what was imported, changed or skipped, and new invitations
-  user create-admin --email E (--password P | --password-stdin)
-                                 create a platform admin (or promote an existing user)
+  user create-admin --email E [--password P | --password-stdin] [--reset-password]
+                                 create a platform admin (a password is needed), or make an
+                                 existing user one (its password is kept; --reset-password
+                                 replaces it with the one given)
   user erase <id or email> --yes [--json]
                                  GDPR erasure: every membership, then the person's email, name
                                  and password (cannot be undone)
@@ -39,6 +41,7 @@ const USAGE = `usage: tenantry <command>
                                  psql as the app role (RLS on) in a tenant, or as the owner
   doctor [--json]                the security checklist, item by item (PASS/WARN/FAIL);
                                  exit code 1 when an item fails
+  version                        print the version (also --version)
 `
 
 /** The commands USAGE describes (the first word of each of its entries); `--help` is answered for these before anything runs. */
@@ -65,7 +68,7 @@ function usageOf(command: string): string {
     if (/^ {2}\S/.test(line)) inCommand = line.trimStart().split(/\s/)[0] === command
     if (inCommand && line !== '') picked.push(line)
   }
-  return picked.length === 0 ? USAGE : `usage: tenantry\n\n${picked.join('\n')}\n`
+  return picked.length === 0 ? USAGE : `usage: tenantry ${command} …\n\n${picked.join('\n')}\n`
 }
 
 async function run(argv: string[]): Promise<void> {
@@ -98,6 +101,11 @@ async function run(argv: string[]): Promise<void> {
       return (await import('./commands/backup.command.ts')).backupCommand(args)
     case 'db':
       return (await import('./commands/db.command.ts')).dbCommand(args)
+    case '--version':
+    case '-v':
+    case 'version':
+      process.stdout.write(`tenantry ${(await import('../version.ts')).version}\n`)
+      return
     case undefined:
     case 'help':
     case '--help':

@@ -18,14 +18,14 @@ export async function userCommand(args: string[]): Promise<void> {
 }
 
 async function createAdmin(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { email: { type: 'string' }, password: { type: 'string' }, 'password-stdin': { type: 'boolean' } } })
+  const { values } = parseArgs({ args, options: { email: { type: 'string' }, password: { type: 'string' }, 'password-stdin': { type: 'boolean' }, 'reset-password': { type: 'boolean' } } })
   if (!values.email) throw new UsageError('--email is required')
   // --password-stdin keeps the password out of shell history and process listings.
   const password = values['password-stdin'] ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : values.password
   const { db } = await openCliContext()
   try {
     await migrateUp(db)
-    const admin = await ensurePlatformAdmin(db, values.email, password, { resetPassword: true })
+    const admin = await ensurePlatformAdmin(db, values.email, password, { existingPassword: values['reset-password'] ? 'reset' : 'refuse' })
     console.log(`${admin.created ? 'created' : 'updated'} platform admin ${values.email.toLowerCase()} (${admin.id})`)
   } finally {
     await db.close()

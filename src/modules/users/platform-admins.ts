@@ -9,14 +9,22 @@ import * as users from './users.repository.ts'
 const PLATFORM_ADMIN_POLICY = planCatalog.enterprise.password_policy
 
 /**
- * Creates a platform admin, or promotes an existing user (and sets the password when given).
+ * What a password given for an existing user does: `keep` ignores it (PLATFORM_ADMIN_PASSWORD on
+ * every start must not undo a password changed since), `reset` sets it, `refuse` refuses the call
+ * (`tenantry user create-admin` without --reset-password: a promotion must not lock the person
+ * out of an account they use by silently replacing its password).
+ */
+export type ExistingPassword = 'keep' | 'reset' | 'refuse'
+
+/**
+ * Creates a platform admin, or promotes an existing user (see ExistingPassword for its password).
  * Used by `tenantry user create-admin` and by the first start with PLATFORM_ADMIN_EMAIL.
  */
 export async function ensurePlatformAdmin(
   db: Database,
   email: string,
   password: string | undefined,
-  options: { resetPassword: boolean },
+  options: { existingPassword: ExistingPassword },
 ): Promise<{ id: string; created: boolean }> {
   if (password !== undefined) {
     const problems = passwordProblems(password, PLATFORM_ADMIN_POLICY)
@@ -26,8 +34,11 @@ export async function ensurePlatformAdmin(
   return withSystem(db, async (tx) => {
     const existing = await users.findUserByEmail(tx, email)
     if (existing) {
+      if (passwordHash && existing.password_hash && options.existingPassword === 'refuse') {
+        throw new AppError('conflict', `${email} already has an account and a password: leave out the password to only make it a platform admin, or add --reset-password to replace the password too`)
+      }
       await users.setPlatformAdmin(tx, existing.id, true)
-      if (passwordHash && (options.resetPassword || !existing.password_hash)) await users.setPasswordHash(tx, existing.id, passwordHash)
+      if (passwordHash && (options.existingPassword === 'reset' || !existing.password_hash)) await users.setPasswordHash(tx, existing.id, passwordHash)
       if (!existing.is_platform_admin) await recordPlatformAction(tx, { action: 'platform_admin.promoted', targetType: 'user', targetId: existing.id })
       return { id: existing.id, created: false }
     }
