@@ -76,6 +76,10 @@ main().catch((error: unknown) => {
     process.stderr.write(`Tenantry cannot start: ${error.message}\n`)
   } else if (error instanceof MigrationError) {
     process.stderr.write(`Tenantry cannot start: ${error.message}\n`)
+  } else if ((error as NodeJS.ErrnoException | null)?.code === 'EADDRINUSE') {
+    // Another server (often an earlier `npm start`) already listens there.
+    const { address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number }
+    process.stderr.write(`Tenantry cannot start: ${address ?? 'the address'}:${port ?? '?'} is in use by another process; stop it, or set PORT to another port\n`)
   } else {
     process.stderr.write(`Tenantry cannot start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
   }

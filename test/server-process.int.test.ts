@@ -2,6 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createServer, type AddressInfo } from 'node:net'
 import { afterAll, describe, expect, it } from 'vitest'
 import { serverUrl } from './support/test-env.ts'
 import { createEmptyDatabase } from './support/test-database.ts'
@@ -29,6 +30,23 @@ describe.runIf(!serverUrl())('on the embedded database', () => {
     expect(second.output()).not.toContain('A SUPER_ADMIN_KEY was generated')
     expect(readFileSync(join(dataDir, 'super-admin-key'), 'utf8').trim()).toBe(key)
     expect(await second.stop('SIGINT')).toBe(0)
+  })
+
+  it('a port already taken is one line naming it and PORT, and exit code 1', async () => {
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    const { port } = taken.address() as AddressInfo
+    try {
+      const refused = await startServer({ DATA_DIR: dataDir, PORT: String(port) }).then(
+        () => expect.fail('a second listener on a taken port'),
+        (error: { output: string; code: number | null }) => error,
+      )
+      expect(refused.code).toBe(1)
+      expect(refused.output).toContain(`Tenantry cannot start: 127.0.0.1:${port} is in use by another process; stop it, or set PORT to another port`)
+      expect(refused.output).not.toMatch(/^\s+at /m) // no stack trace
+    } finally {
+      taken.close()
+    }
   })
 })
 
