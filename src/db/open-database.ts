@@ -21,8 +21,12 @@ export async function openDatabase(config: Config, options: OpenDatabaseOptions)
       onPoolError: options.onPoolError,
     })
   }
-  const dataDir = url === 'memory://' ? undefined : resolve(config.DATA_DIR, 'pglite')
-  if (dataDir) mkdirSync(dataDir, { recursive: true })
   const { PgliteDatabase } = await import('./pglite/pglite-database.ts')
-  return PgliteDatabase.open({ dataDir, appRole: config.DATABASE_APP_ROLE })
+  if (url === 'memory://') return PgliteDatabase.open({ dataDir: undefined, appRole: config.DATABASE_APP_ROLE })
+  const dataDir = resolve(config.DATA_DIR, 'pglite')
+  mkdirSync(dataDir, { recursive: true })
+  // PGlite cannot be shared between processes: a second one on DATA_DIR would lose writes (D70).
+  const { lockDataDir } = await import('./pglite/data-dir-lock.ts')
+  const lock = lockDataDir(resolve(config.DATA_DIR), config.DATA_DIR)
+  return PgliteDatabase.open({ dataDir, appRole: config.DATABASE_APP_ROLE, lock })
 }

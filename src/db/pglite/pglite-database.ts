@@ -2,6 +2,7 @@ import { PGlite, type Transaction } from '@electric-sql/pglite'
 import type { Database, OwnerSession, PoolStats, Queryable, QueryResult, TransactionOptions } from '../database.ts'
 import { assertTenantId, contextStatement, NO_TENANT } from '../context-statement.ts'
 import { observeQuery } from '../../observability/db-metrics.ts'
+import type { DataDirLock } from './data-dir-lock.ts'
 
 export interface PgliteDatabaseOptions {
   /** A directory, or undefined for an in-memory database. */
@@ -9,6 +10,8 @@ export interface PgliteDatabaseOptions {
   appRole: string
   /** A dumpDataDir() snapshot to start from (tests clone a migrated database this way). */
   loadDataDir?: Blob | File
+  /** The data directory's lock (data-dir-lock.ts), held until close, released if the open fails. */
+  lock?: DataDirLock
 }
 
 /**
@@ -23,11 +26,17 @@ export class PgliteDatabase implements Database {
   private constructor(
     private readonly pglite: PGlite,
     readonly appRole: string,
+    private readonly lock: DataDirLock | undefined,
   ) {}
 
   static async open(options: PgliteDatabaseOptions): Promise<PgliteDatabase> {
-    const pglite = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir })
-    return new PgliteDatabase(pglite, options.appRole)
+    try {
+      const pglite = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir })
+      return new PgliteDatabase(pglite, options.appRole, options.lock)
+    } catch (error) {
+      options.lock?.release()
+      throw error
+    }
   }
 
   async tenantTransaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T> {
@@ -83,7 +92,11 @@ export class PgliteDatabase implements Database {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    await this.pglite.close()
+    try {
+      await this.pglite.close()
+    } finally {
+      this.lock?.release()
+    }
   }
 
   private async transaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
