@@ -37,6 +37,18 @@ it('refuses to run when an applied migration file changed, naming it', async () 
   expect((await migrationStatus(db))[0]!.state).toBe('changed')
 })
 
+it('accepts the earlier text of an amended migration (0007 before D71), so databases migrated by it keep starting', async () => {
+  testDb = await createEmptyDatabase()
+  const { db } = testDb
+  await migrateUp(db)
+  await db.withOwnerSession((s) => s.query(`update schema_migrations set checksum = '67bf2a14412196dba8d7e839f0be470c92aa81bdc91ecb0089006a252d0bb7c5' where version = '0007'`))
+  expect(await migrateUp(db)).toEqual([])
+  expect((await migrationStatus(db)).every((m) => m.state === 'applied')).toBe(true)
+  // The accepted earlier text is 0007's alone.
+  await db.withOwnerSession((s) => s.query(`update schema_migrations set checksum = '67bf2a14412196dba8d7e839f0be470c92aa81bdc91ecb0089006a252d0bb7c5' where version = '0006'`))
+  await expect(migrateUp(db)).rejects.toThrow(/migration 0006_webhooks was changed after it was applied/)
+})
+
 it('refuses to run when an applied migration has no file', async () => {
   testDb = await createEmptyDatabase()
   const { db } = testDb
@@ -49,7 +61,11 @@ it('rolls back a failing migration completely', async () => {
   testDb = await createEmptyDatabase()
   const { db } = testDb
   const broken = [{ version: '0001', name: 'broken', up: 'create table half_done (id int); select 1/0;', down: 'drop table half_done', checksum: 'c' }]
-  await expect(migrateUp(db, broken)).rejects.toMatchObject({ code: '22012' })
+  await expect(migrateUp(db, broken)).rejects.toMatchObject({
+    name: 'MigrationError',
+    code: '22012',
+    message: 'migration 0001_broken failed and was rolled back: division by zero (SQLSTATE 22012)',
+  })
   expect(await publicTables(db)).toEqual(['schema_migrations'])
 })
 

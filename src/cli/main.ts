@@ -123,7 +123,7 @@ run(process.argv.slice(2)).catch((error: unknown) => {
   // node:util parseArgs refusing an option or a value: a usage mistake, not a crash to trace.
   else if (isParseArgsError(error)) process.stderr.write(`${(error as Error).message}\n\n${usageOf(process.argv[2] ?? '')}`)
   else if (error instanceof AppError) process.stderr.write(`${error.message}\n`)
-  else if (error instanceof MigrationError) process.stderr.write(`migration failed: ${error.message}\n`)
+  else if (error instanceof MigrationError) process.stderr.write(`${error.message}\n`)
   else process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
   exitWithFailure()
 })

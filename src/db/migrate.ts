@@ -22,6 +22,24 @@ export interface MigrationStatus {
 
 export class MigrationError extends Error {
   override name = 'MigrationError'
+  /** The SQLSTATE of the PostgreSQL error that failed the migration, when there was one. */
+  readonly code: string | undefined
+
+  constructor(message: string, options: { cause?: unknown; code?: string } = {}) {
+    super(message, { cause: options.cause })
+    this.code = options.code
+  }
+}
+
+/**
+ * Earlier texts of applied migrations that were amended in place, by version: a database that
+ * applied one of these is where the current text would have left it, so it is not "changed".
+ * An amendment is for a migration that could not run at all in some setting and must run there
+ * before any later one (D71); anything else is a new migration.
+ */
+const AMENDED_CHECKSUMS: Readonly<Record<string, readonly string[]>> = {
+  // 0007 without the passing CREATE on public for the claimer (superusers did not need it).
+  '0007': ['67bf2a14412196dba8d7e839f0be470c92aa81bdc91ecb0089006a252d0bb7c5'],
 }
 
 const DEFAULT_DIR = fileURLToPath(new URL('./migrations/', import.meta.url))
@@ -60,7 +78,7 @@ export async function migrateUp(db: Database, migrations = readMigrations()): Pr
     const done: string[] = []
     for (const migration of migrations) {
       if (applied.has(migration.version)) continue
-      await inTransaction(session, async () => {
+      await inTransaction(session, migration, async () => {
         await session.exec(render(migration.up, db.appRole))
         await session.query('insert into schema_migrations (version, name, checksum) values ($1, $2, $3)', [
           migration.version,
@@ -83,7 +101,7 @@ export async function migrateDown(db: Database, steps = 1, migrations = readMigr
     const done: string[] = []
     for (const migration of toRevert) {
       if (migration.down === undefined) throw new MigrationError(`migration ${migration.version}_${migration.name} has no .down.sql file`)
-      await inTransaction(session, async () => {
+      await inTransaction(session, migration, async () => {
         await session.exec(render(migration.down!, db.appRole))
         await session.query('delete from schema_migrations where version = $1', [migration.version])
       })
@@ -100,7 +118,7 @@ export async function migrationStatus(db: Database, migrations = readMigrations(
     const status: MigrationStatus[] = migrations.map((m) => {
       const row = applied.get(m.version)
       if (!row) return { version: m.version, name: m.name, state: 'pending' }
-      return { version: m.version, name: m.name, state: row.checksum === m.checksum ? 'applied' : 'changed', appliedAt: row.applied_at }
+      return { version: m.version, name: m.name, state: matches(m, row) ? 'applied' : 'changed', appliedAt: row.applied_at }
     })
     for (const [version, row] of applied) {
       if (!migrations.some((m) => m.version === version)) status.push({ version, name: row.name, state: 'missing-file', appliedAt: row.applied_at })
@@ -145,7 +163,7 @@ async function appliedMigrations(session: OwnerSession): Promise<Map<string, App
 function verifyChecksums(migrations: Migration[], applied: Map<string, AppliedRow>): void {
   for (const migration of migrations) {
     const row = applied.get(migration.version)
-    if (row && row.checksum !== migration.checksum) {
+    if (row && !matches(migration, row)) {
       throw new MigrationError(
         `migration ${migration.version}_${migration.name} was changed after it was applied (checksum ${row.checksum.slice(0, 12)}… in the database, ${migration.checksum.slice(0, 12)}… on disk); add a new migration instead of editing an applied one`,
       )
@@ -158,15 +176,32 @@ function verifyChecksums(migrations: Migration[], applied: Map<string, AppliedRo
   }
 }
 
-async function inTransaction(session: OwnerSession, fn: () => Promise<void>): Promise<void> {
+function matches(migration: Migration, row: AppliedRow): boolean {
+  return row.checksum === migration.checksum || (AMENDED_CHECKSUMS[migration.version] ?? []).includes(row.checksum)
+}
+
+async function inTransaction(session: OwnerSession, migration: Migration, fn: () => Promise<void>): Promise<void> {
   await session.exec('begin')
   try {
     await fn()
     await session.exec('commit')
   } catch (error) {
     await session.exec('rollback')
-    throw error
+    throw await failure(session, migration, error)
   }
+}
+
+/** One line naming the migration and PostgreSQL's error; a missing privilege names the role that lacks it. */
+async function failure(session: OwnerSession, migration: Migration, error: unknown): Promise<MigrationError> {
+  const { message, code, hint } = (error ?? {}) as { message?: string; code?: string; hint?: string }
+  let text = `migration ${migration.version}_${migration.name} failed and was rolled back: ${message ?? String(error)}`
+  if (code) text += ` (SQLSTATE ${code})`
+  if (hint) text += `; ${hint}`
+  if (code === '42501') {
+    const role = await session.query<{ role: string }>('select current_user as role').then((r) => r.rows[0]?.role, () => undefined)
+    text += `; the role of DATABASE_URL${role ? ` (${role})` : ''} lacks a privilege the migrations need: see "Running in production" in the README`
+  }
+  return new MigrationError(text, { cause: error, code })
 }
 
 /** Role names cannot be bound as parameters; the name is a validated identifier (config). */

@@ -50,6 +50,10 @@ begin
 end
 $$;
 grant usage on schema public to tenantry_webhook_claimer;
+-- Making a role the owner of a function needs that role to hold CREATE on the function's schema
+-- (a superuser skips the check; a non-superuser database owner does not, docs/decisions.md D71).
+-- The claimer needs it only for the two ALTER … OWNER below: revoked again before the end.
+grant create on schema public to tenantry_webhook_claimer;
 grant select, update on webhook_deliveries to tenantry_webhook_claimer;
 create policy webhook_claim on webhook_deliveries for all to tenantry_webhook_claimer using (true) with check (true);
 
@@ -99,3 +103,4 @@ $$;
 alter function tenantry_webhook_queue_stats() owner to tenantry_webhook_claimer;
 revoke all on function tenantry_webhook_queue_stats() from public;
 grant execute on function tenantry_webhook_queue_stats() to {{app_role}};
+revoke create on schema public from tenantry_webhook_claimer;

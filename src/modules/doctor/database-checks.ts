@@ -1,6 +1,6 @@
 // The database half of `tenantry doctor`: the same catalog checks the server runs at start
-// (table registry, app role), plus migrations, reported item by item instead of stopping.
-import { checkAppRole, checkTableRegistry, migrationStatus, type Database } from '../../db/index.ts'
+// (table registry, app role, owner of the membership lookups), plus migrations, reported item by item instead of stopping.
+import { checkAppRole, checkLookupOwners, checkTableRegistry, migrationStatus, type Database } from '../../db/index.ts'
 import { fail, judged, type CheckResult } from './check.ts'
 
 export async function databaseChecks(db: Database): Promise<CheckResult[]> {
@@ -14,6 +14,9 @@ export async function databaseChecks(db: Database): Promise<CheckResult[]> {
       judged('row-level-security', await db.withOwnerSession((session) => checkTableRegistry(session, db.appRole)), 'every tenant table has forced row-level security with the tenant policy, and its tenant_id and indexes'),
     ),
     await attempt('app-role', async () => judged('app-role', await checkAppRole(db), `request traffic runs as ${db.appRole}: no superuser, no BYPASSRLS, owns no table`)),
+    await attempt('lookup-owners', async () =>
+      judged('lookup-owners', await db.withOwnerSession(checkLookupOwners), 'the cross-tenant membership lookups run as a role that row-level security does not hide memberships from'),
+    ),
   ]
 }
 
