@@ -4,7 +4,7 @@ import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { standardWebhooksKey, verifyLegacySignature } from '../src/modules/webhooks/signing/index.ts'
 import { createTestApi, type TestApi } from './support/api.ts'
-import { call, createItem, newOrg, ownerQuery, type Org } from './support/domain.ts'
+import { call, createItem, migratePlan, newOrg, type Org, ownerQuery } from './support/domain.ts'
 import { startReceiver, type WebhookReceiver } from './support/webhook-receiver.ts'
 import { until } from './support/until.ts'
 
@@ -18,10 +18,7 @@ beforeAll(async () => {
   api = await createTestApi({ WEBHOOK_DISPATCHER_ENABLED: 'true', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_RETRY_DELAYS: '100', WEBHOOK_MAX_RETRIES: '0' })
   org = await newOrg(api)
   other = await newOrg(api)
-  for (const tenant of [org, other]) {
-    const upgraded = await call(api, api.operator, 'POST', `/api/v1/tenants/${tenant.tenantId}/migrate`, { targetPlan: 'premium' })
-    expect(upgraded.statusCode, upgraded.body).toBe(200)
-  }
+  await migratePlan(api, 'premium', org, other)
 })
 afterAll(async () => {
   await api?.close()

@@ -7,7 +7,7 @@
 // still hang; before D68 it arrived only when A's first attempts timed out.
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createTestApi, type TestApi } from './support/api.ts'
-import { call, newOrg, ownerQuery, type Org } from './support/domain.ts'
+import { call, migratePlan, newOrg, type Org, ownerQuery } from './support/domain.ts'
 import { until } from './support/until.ts'
 import { startReceiver, type WebhookReceiver } from './support/webhook-receiver.ts'
 
@@ -31,10 +31,7 @@ beforeAll(async () => {
   api = await createTestApi({ WEBHOOK_DISPATCHER_ENABLED: 'true', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_CONCURRENCY: '64', WEBHOOK_ENDPOINT_CONCURRENCY: '8' })
   a = await newOrg(api)
   b = await newOrg(api)
-  for (const tenant of [a, b]) {
-    const upgraded = await call(api, api.operator, 'POST', `/api/v1/tenants/${tenant.tenantId}/migrate`, { targetPlan: 'premium' })
-    expect(upgraded.statusCode, upgraded.body).toBe(200)
-  }
+  await migratePlan(api, 'premium', a, b)
 })
 afterAll(async () => {
   await api?.close()

@@ -50,3 +50,11 @@ export async function eventsOf(api: TestApi, tenantId: string, type?: string): P
 export async function auditActions(api: TestApi, tenantId: string): Promise<{ action: string; resource_id: string | null; changes: any }[]> {
   return ownerQuery(api, 'select action, resource_id, changes from audit_log where tenant_id = $1 order by seq', [tenantId])
 }
+
+/** Moves each tenant to `plan` as the operator (webhooks and other features need premium or more). */
+export async function migratePlan(api: TestApi, plan: string, ...tenants: Org[]): Promise<void> {
+  for (const tenant of tenants) {
+    const upgraded = await call(api, api.operator, 'POST', `/api/v1/tenants/${tenant.tenantId}/migrate`, { targetPlan: plan })
+    expect(upgraded.statusCode, upgraded.body).toBe(200)
+  }
+}
