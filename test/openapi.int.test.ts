@@ -30,6 +30,17 @@ it('describes every API operation with a summary, a success schema and its error
     expect(statuses.some((status) => status.startsWith('2')), `${route} success response`).toBe(true)
     const errors = statuses.filter((status) => /^[45]/.test(status))
     expect(errors.length, `${route} error responses`).toBeGreaterThan(0)
-    for (const status of errors) expect(operation.responses![status]!.description, `${route} ${status}`).toMatch(/code: [a-z_]+/)
+    for (const status of errors) {
+      expect(operation.responses![status]!.description, `${route} ${status}`).toMatch(/code: [a-z_]+/)
+      // Described as what is sent: every error is application/problem+json.
+      expect(Object.keys(operation.responses![status]!.content as object), `${route} ${status}`).toEqual(['application/problem+json'])
+    }
   }
+})
+
+it('sends an error with the media type the document gives it', async () => {
+  const refused = await api.app.inject({ url: '/api/v1/members' })
+  expect(refused.statusCode).toBe(401)
+  const documented = document.paths['/api/v1/members']!.get!.responses!['401']!.content as Record<string, unknown>
+  expect(Object.keys(documented)).toEqual([refused.headers['content-type']!.toString().split(';')[0]])
 })

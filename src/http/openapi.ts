@@ -39,3 +39,25 @@ export function problemResponses(...codes: ErrorCode[]): Record<number, unknown>
 export const AUTH_ERRORS: ErrorCode[] = ['unauthorized', 'invalid_token', 'account_disabled']
 export const TENANT_ERRORS: ErrorCode[] = [...AUTH_ERRORS, 'tenant_required', 'tenant_access_denied', 'tenant_mismatch', 'tenant_suspended', 'membership_suspended', 'permission_denied']
 export const PLATFORM_ERRORS: ErrorCode[] = [...AUTH_ERRORS, 'forbidden']
+
+type Operations = Record<string, Record<string, { responses?: Record<string, { content?: Record<string, unknown> }> }>>
+
+/**
+ * Every error is sent as `application/problem+json` (error-handler.ts), but @fastify/swagger
+ * describes each response schema as `application/json`. Declaring the media type in the route
+ * schemas instead would make Fastify pick its serializer by the reply's content type, for every
+ * error of every route; so the document is corrected where it is built, and nothing at run time
+ * changes.
+ */
+export function describeErrorsAsProblemJson<T extends { paths?: unknown }>(document: T): T {
+  for (const operations of Object.values((document.paths ?? {}) as Operations)) {
+    for (const operation of Object.values(operations)) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        const json = response.content?.['application/json']
+        if (!/^[45]/.test(status) || json === undefined) continue
+        response.content = { 'application/problem+json': json }
+      }
+    }
+  }
+  return document
+}

@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config/index.ts'
+import { describeErrorsAsProblemJson } from './openapi.ts'
 import { registerSecurityHeaders } from './security-headers.ts'
 
 /** External plugins, in the order they must run: security headers, CORS, OpenAPI. */
@@ -24,6 +25,7 @@ export async function registerExternalPlugins(app: FastifyInstance, config: Conf
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'JWT, API key or SUPER_ADMIN_KEY' } } },
       security: [{ bearer: [] }],
     },
+    transformObject: (document) => ('openapiObject' in document ? describeErrorsAsProblemJson(document.openapiObject) : document.swaggerObject),
   })
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())

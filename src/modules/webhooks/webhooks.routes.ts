@@ -51,7 +51,7 @@ export async function webhooksRoutes(app: FastifyInstance, { services }: { servi
     config: { access: 'tenant', permission: 'webhooks:write' },
     schema: {
       tags, summary: 'Register an endpoint (plan feature `webhooks`); the signing secret is returned once',
-      body: CreateWebhookBody, response: { 201: WebhookWithSecretResponse, ...problemResponses(...TENANT_ERRORS, 'feature_not_enabled') },
+      body: CreateWebhookBody, response: { 201: WebhookWithSecretResponse, ...problemResponses(...TENANT_ERRORS, 'feature_not_enabled', 'encryption_unavailable') },
     },
   }, async (request, reply) => {
     assertWebhooksEnabled(request.tenant)
@@ -84,7 +84,7 @@ export async function webhooksRoutes(app: FastifyInstance, { services }: { servi
     config: { access: 'tenant', permission: 'webhooks:write' },
     schema: {
       tags, summary: 'A new signing secret, returned once; the previous one keeps signing for 24 hours',
-      params: WebhookParams, response: { 200: RotatedSecretResponse, ...problemResponses(...TENANT_ERRORS, 'not_found') },
+      params: WebhookParams, response: { 200: RotatedSecretResponse, ...problemResponses(...TENANT_ERRORS, 'not_found', 'encryption_unavailable') },
     },
   }, async (request) => {
     const rotated = await webhooks.rotateSecret(request.params.id)
