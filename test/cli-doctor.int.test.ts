@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from './support/cli.ts'
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from './support/test-database.ts'
-import { APP_ROLE, serverUrl } from './support/test-env.ts'
+import { APP_ROLE, redisUrl, serverUrl } from './support/test-env.ts'
 
 describe.runIf(serverUrl())('tenantry doctor (a real process)', () => {
   let testDb: TestDatabase
@@ -30,6 +30,18 @@ describe.runIf(serverUrl())('tenantry doctor (a real process)', () => {
       expect(run.stdout).toContain(line)
     }
     expect(run.stdout).toMatch(/^\d+ passed, \d+ warnings, 0 failed$/m)
+  }, 60_000)
+
+  it('connects to REDIS_URL: an unreachable Redis fails the checklist, naming where and never the password', async () => {
+    const unreachable = await runCli(['doctor'], { ...production(), REDIS_URL: 'redis://:hunter2-secret@127.0.0.1:1' })
+    expect(unreachable.code, unreachable.output).toBe(1)
+    expect(unreachable.stdout).toMatch(/^FAIL {2}redis-reachable +Redis at 127\.0\.0\.1:1 does not answer/m)
+    expect(unreachable.output).not.toContain('hunter2-secret')
+    if (redisUrl()) {
+      const reachable = await runCli(['doctor'], { ...production(), REDIS_URL: redisUrl()! })
+      expect(reachable.stdout).toMatch(/^PASS {2}redis-reachable /m)
+      expect(reachable.stdout).toMatch(/^PASS {2}redis /m)
+    }
   }, 60_000)
 
   it('fails, naming the table, when a tenant table loses forced row-level security', async () => {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { configChecks, databaseChecks, type CheckResult } from '../../modules/doctor/index.ts'
+import { configChecks, databaseChecks, redisChecks, type CheckResult } from '../../modules/doctor/index.ts'
 import { openCliContext } from '../cli-context.ts'
 
 const LABEL = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' } as const
@@ -7,14 +7,14 @@ const LABEL = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' } as const
 /**
  * `tenantry doctor [--json]`: the security checklist (DESIGN §14), item by item. Configuration
  * is judged as production would judge it, whatever NODE_ENV says; the database items are the
- * start-up checks plus migrations. Exit code 1 when an item fails; warnings are advice.
+ * start-up checks plus migrations; a REDIS_URL must answer a PING. Exit code 1 when an item fails; warnings are advice.
  */
 export async function doctorCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } })
   const { config, db } = await openCliContext()
   let results: CheckResult[]
   try {
-    results = [...configChecks(config), ...(await databaseChecks(db))]
+    results = [...configChecks(config), ...(await redisChecks(config.REDIS_URL)), ...(await databaseChecks(db))]
   } finally {
     await db.close()
   }
