@@ -87,6 +87,20 @@ describe.runIf(serverUrl())('tenantry tenant (a real process)', () => {
     expect((await tenant('reactivate', org.slug)).code).toBe(0)
   }, 60_000)
 
+  it('purges a deleted tenant with --purge, and refuses to purge one that is not deleted', async () => {
+    const org = await cli.api.signUp()
+    const early = await tenant('delete', org.slug, '--purge')
+    expect(early).toMatchObject({ code: 1, stderr: expect.stringContaining('only a deleted tenant can be purged') })
+    expect((await tenant('delete', org.slug)).code).toBe(0)
+    const again = await tenant('delete', org.slug)
+    expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining('tenantry tenant delete --purge') })
+    const purged = await tenant('delete', org.tenantId, '--purge')
+    expect(purged.code, purged.output).toBe(0)
+    expect(purged.stdout).toMatch(new RegExp(`^purged tenant ${org.tenantId}: .*tenant_users 1`, 'm'))
+    expect((await cli.api.app.inject({ url: `/api/v1/tenants/${org.tenantId}`, headers: cli.api.operator })).statusCode).toBe(404)
+    expect((await tenant('show', org.slug, '--purge')).stderr).toContain('--purge goes with tenant delete')
+  }, 60_000)
+
   it('exports a tenant to stdout or a file, as the platform route does', async () => {
     const org = await cli.api.signUp()
     const stdout = await tenant('export', org.slug)

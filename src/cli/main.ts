@@ -18,6 +18,8 @@ const USAGE = `usage: tenantry <command>
   tenant list [--status active|suspended|deleted|provisioning]
   tenant show|suspend|reactivate|delete <id or slug>
                                  the tenant lifecycle of the platform API (--json for JSON)
+  tenant delete <id or slug> --purge
+                                 remove every row of a deleted tenant (cannot be undone)
   tenant export <id or slug> [--format ndjson|json] [--output FILE]
                                  the tenant's data, secrets left out (to stdout by default)
   tenant import <id or slug> --file FILE [--format ndjson|json] [--json]

@@ -24,7 +24,7 @@ export async function tenantCommand(args: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       name: { type: 'string' }, slug: { type: 'string' }, plan: { type: 'string' }, status: { type: 'string' }, json: { type: 'boolean' },
-      format: { type: 'string' }, output: { type: 'string' }, file: { type: 'string' },
+      format: { type: 'string' }, output: { type: 'string' }, file: { type: 'string' }, purge: { type: 'boolean' },
     },
   })
   const request = parseRequest(sub as Subcommand, values, positionals)
@@ -65,10 +65,11 @@ export async function tenantCommand(args: string[]): Promise<void> {
         case 'reactivate':
           return tenants.reactivate(await idOf(request.ref))
         case 'delete':
-          return tenants.softDelete(await idOf(request.ref))
+          return request.purge ? tenants.purge(await idOf(request.ref)) : tenants.softDelete(await idOf(request.ref))
       }
     })
-    print(output, values.json === true)
+    if ('purged' in output) printPurge(output, values.json === true)
+    else print(output, values.json === true)
   } finally {
     await operator.close()
   }
@@ -79,9 +80,11 @@ type Request =
   | { sub: 'export'; ref: string; format: ExportFormat; output?: string }
   | { sub: 'import'; ref: string; file: ImportFile }
   | { sub: 'list'; status?: (typeof STATUSES)[number] }
-  | { sub: 'show' | 'suspend' | 'reactivate' | 'delete'; ref: string }
+  | { sub: 'show' | 'suspend' | 'reactivate'; ref: string }
+  | { sub: 'delete'; ref: string; purge: boolean }
 
-function parseRequest(sub: Subcommand, values: { name?: string; slug?: string; plan?: string; status?: string; format?: string; output?: string; file?: string }, positionals: string[]): Request {
+function parseRequest(sub: Subcommand, values: { name?: string; slug?: string; plan?: string; status?: string; format?: string; output?: string; file?: string; purge?: boolean }, positionals: string[]): Request {
+  if (values.purge && sub !== 'delete') throw new UsageError('--purge goes with tenant delete')
   if (sub === 'create') {
     if (!values.name || positionals.length > 0) throw new UsageError('tenant create needs --name N (and takes --slug S, --plan P)')
     if (values.plan !== undefined && !PLAN_NAMES.includes(values.plan as PlanName)) throw new UsageError(`--plan must be one of ${PLAN_NAMES.join(', ')}`)
@@ -101,7 +104,18 @@ function parseRequest(sub: Subcommand, values: { name?: string; slug?: string; p
     const format = exportFormatOption(values.format, values.file.toLowerCase().endsWith('.json') ? 'json' : 'ndjson')
     return { sub, ref: positionals[0]!, file: { path: values.file, format } }
   }
+  if (sub === 'delete') return { sub, ref: positionals[0]!, purge: values.purge === true }
   return { sub, ref: positionals[0]! }
+}
+
+/** What `tenant delete --purge` removed, table by table. */
+function printPurge(output: { id: string; purged: Record<string, number> }, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(output, null, 2)}\n`)
+    return
+  }
+  const removed = Object.entries(output.purged).filter(([, count]) => count > 0)
+  process.stdout.write(`purged tenant ${output.id}: ${removed.map(([table, count]) => `${table} ${count}`).join(', ') || 'no rows'}\n`)
 }
 
 function print(output: Tenant | Tenant[], json: boolean): void {

@@ -137,7 +137,7 @@ export class TenantsService {
   // reports the rows it removes, so the deletion must not add one to the tenant's log.
   softDelete(id: string): Promise<Tenant> {
     return this.change(id, 'tenant.deleted', async (_tx, current) => {
-      if (current.status === 'deleted') throw new AppError('conflict', 'the tenant is already deleted; add ?purge=true to remove its data')
+      if (current.status === 'deleted') throw new AppError('conflict', 'the tenant is already deleted; purge it to remove its data (DELETE with ?purge=true, or tenantry tenant delete --purge)')
       // Every caller who names no tenant would land in a deleted tenant (and be refused) instead.
       if (current.id === this.fallbackTenantId) throw new AppError('conflict', 'this is the default tenant, where callers who name no tenant go (ALLOW_DEFAULT_TENANT): set ALLOW_DEFAULT_TENANT=false first, or suspend it')
       return { status: 'deleted', deleted: true }
@@ -176,7 +176,7 @@ export class TenantsService {
         // Checked under the row lock: a reactivation committed a moment ago must win.
         const current = await repository.lockTenant(tx, id)
         if (deletedBefore && (current?.status !== 'deleted' || !current.deleted_at || current.deleted_at >= deletedBefore)) return null
-        if (current?.status !== 'deleted') throw new AppError('conflict', 'only a deleted tenant can be purged; DELETE it first')
+        if (current?.status !== 'deleted') throw new AppError('conflict', 'only a deleted tenant can be purged; delete it first')
         const counts: Record<string, number> = {}
         // Children before parents: the registry lists parents first.
         for (const table of [...tenantTables()].reverse()) {
