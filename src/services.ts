@@ -74,7 +74,7 @@ export function createServices(deps: { config: Config; db: Database; redis?: Red
   const tokens = new TokenService(signingKeysFrom(config))
   const apiKeys = new ApiKeysService(db, bus, deps.logger)
   const authenticator = new Authenticator(config.SUPER_ADMIN_KEY, tokens, directory, apiKeys)
-  const tenants = new TenantsService(db, bus, security, config.ALLOW_DEFAULT_TENANT ? config.DEFAULT_TENANT_ID : undefined)
+  const tenants = new TenantsService(db, bus, security, config)
   const members = new MembersService(db, bus)
   const throttle = new LoginThrottle(redis ? new RedisThrottleStore(redis) : new MemoryThrottleStore())
   const auth = new AuthService({ config, db, tokens, directory, throttle, tenants, bus, security })

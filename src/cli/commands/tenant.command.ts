@@ -32,7 +32,7 @@ export async function tenantCommand(args: string[]): Promise<void> {
   const operator = await openOperatorContext()
   const { config, db, bus, asOperator } = operator
   try {
-    const tenants = new TenantsService(db, bus, new SecurityLog(operator.logger), config.ALLOW_DEFAULT_TENANT ? config.DEFAULT_TENANT_ID : undefined)
+    const tenants = new TenantsService(db, bus, new SecurityLog(operator.logger), config)
     const idOf = async (ref: string) => (await tenantNamed(db, ref)).id
     if (request.sub === 'export') {
       const started = await asOperator(async () => new ExportService(db).start(await tenants.get(await idOf(request.ref)), request.format, { platform: true }))

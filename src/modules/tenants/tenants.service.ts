@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { InvalidationBus } from '../../cache/invalidation-bus.ts'
+import type { Config } from '../../config/index.ts'
 import { runWithTenant } from '../../context/index.ts'
 import { appendOnlyTables, tenantTables, withSystem, withTenant, type Database, type TenantTx } from '../../db/index.ts'
 import { AppError, notFound } from '../../errors/index.ts'
@@ -28,8 +29,8 @@ export class TenantsService {
     private readonly db: Database,
     private readonly bus: InvalidationBus,
     private readonly security = new SecurityLog(),
-    /** The tenant callers who name none fall back to (DEFAULT_TENANT_ID while ALLOW_DEFAULT_TENANT): not deletable. */
-    private readonly fallbackTenantId?: string,
+    /** Where callers who name no tenant go (DEFAULT_TENANT_ID while ALLOW_DEFAULT_TENANT): that tenant is not deletable. */
+    private readonly fallback?: Pick<Config, 'ALLOW_DEFAULT_TENANT' | 'DEFAULT_TENANT_ID'>,
   ) {}
 
   /** Lets another module (or a test) add provisioning steps. */
@@ -139,7 +140,7 @@ export class TenantsService {
     return this.change(id, 'tenant.deleted', async (_tx, current) => {
       if (current.status === 'deleted') throw new AppError('conflict', 'the tenant is already deleted; purge it to remove its data (DELETE with ?purge=true, or tenantry tenant delete --purge)')
       // Every caller who names no tenant would land in a deleted tenant (and be refused) instead.
-      if (current.id === this.fallbackTenantId) throw new AppError('conflict', 'this is the default tenant, where callers who name no tenant go (ALLOW_DEFAULT_TENANT): set ALLOW_DEFAULT_TENANT=false first, or suspend it')
+      if (this.fallback?.ALLOW_DEFAULT_TENANT && current.id === this.fallback.DEFAULT_TENANT_ID) throw new AppError('conflict', 'this is the default tenant, where callers who name no tenant go (ALLOW_DEFAULT_TENANT): set ALLOW_DEFAULT_TENANT=false first, or suspend it')
       return { status: 'deleted', deleted: true }
     }, {}, { tenantLog: false })
   }
