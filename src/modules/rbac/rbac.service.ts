@@ -108,15 +108,20 @@ export class RbacService {
     return role
   }
 
-  /** Deletes a custom role nothing refers to any more (409 while members or API keys hold it). */
-  async deleteRole(id: string): Promise<void> {
+  /**
+   * Deletes a custom role nothing refers to any more (409 while members or API keys hold it). As
+   * for changing it, the caller must hold all it grants: they could not create it again, so it is
+   * not theirs to remove (else roles:write alone deletes the roles kept for stronger members).
+   */
+  async deleteRole(id: string, held: HeldPermissions): Promise<void> {
     await withTenant(this.db, async (tx) => {
       await lockCustom(tx, id)
+      const role = (await repository.findAssignableRole(tx, { id }))!
+      assertCanGrant(held, role.permissions, 'delete a role granting')
       const usage = await repository.customRoleUsage(tx, id)
       if (usage.members > 0 || usage.api_keys > 0) {
         throw new AppError('conflict', `the role is held by ${usage.members} member(s) and ${usage.api_keys} API key(s): reassign them first`, usage)
       }
-      const role = (await repository.findAssignableRole(tx, { id }))!
       await repository.deleteCustomRole(tx, id)
       await recordAudit(tx, { action: 'role.deleted', resourceType: 'role', resourceId: id, changes: { name: role.name, permissions: role.permissions } })
     })
