@@ -4,20 +4,13 @@
 // 400 validation_failed; ordinary names are accepted. The lookalikes are listed here, apart
 // from the implementation's table, from Unicode's confusables data.
 import fc from 'fast-check'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { systemRoles } from '../src/modules/rbac/index.ts'
-import { bearer, createTestApi, type TestApi } from './support/api.ts'
+import { bearer } from './support/api.ts'
+import { tenantSuite } from './support/platform.ts'
 
-let api: TestApi
-let org: Awaited<ReturnType<TestApi['signUp']>>
-
-beforeAll(async () => {
-  api = await createTestApi()
-  org = await api.signUp()
-})
-afterAll(() => api?.close())
-
-const createRole = (name: string) => api.app.inject({ method: 'POST', url: '/api/v1/roles', headers: bearer(org.token), payload: { name, permissions: [] } })
+const suite = tenantSuite()
+const createRole = (name: string) => suite.api.app.inject({ method: 'POST', url: '/api/v1/roles', headers: bearer(suite.org.token), payload: { name, permissions: [] } })
 
 const LOOKALIKES: Record<string, string[]> = {
   A: ['\u0410', '\u0391', '\u13AA'], a: ['\u0430', '\u0251', '\u03B1'],
