@@ -111,7 +111,7 @@ describe('who may mint which key', () => {
 
   it('a member with api_keys:write cannot grant a permission or a role beyond their own', async () => {
     // A custom role (written as the owner: the roles API is another module's) with key rights and little else.
-    const [role] = await ownerRows<{ id: string }>(api, "insert into tenant_roles (tenant_id, name) values ($1, 'Key Manager') returning id", [org.tenantId])
+    const [role] = await ownerRows<{ id: string }>(api, "insert into tenant_roles (tenant_id, name, name_skeleton) values ($1, 'Key Manager', 'key manager') returning id", [org.tenantId])
     for (const permission of ['api_keys:read', 'api_keys:write', 'inventory:read']) {
       await ownerRows(api, 'insert into tenant_role_permissions (tenant_id, role_id, permission) values ($1, $2, $3)', [org.tenantId, role!.id, permission])
     }

@@ -110,6 +110,55 @@ describe('a Manager-like custom role with users:write but not inventory:delete',
   })
 })
 
+describe('API keys and roles that grant more than their manager holds (issue 18)', () => {
+  // Key and role rights without inventory:*: the Admin's key and a stronger role are beyond it.
+  const held = ['api_keys:read', 'api_keys:write', 'roles:read', 'roles:write', 'users:read']
+  let keeper: { userId: string; token: string }
+
+  beforeAll(async () => {
+    keeper = await api.addMember(org.token, (await createRole(org.token, uniqueName('Keeper'), held)).name)
+  })
+  const newKey = async (payload: Json) => {
+    const response = await call(org.token, 'POST', '/api/v1/api-keys', { name: 'k', ...payload })
+    if (response.statusCode !== 201) throw new Error(`newKey: ${response.statusCode} ${response.body}`)
+    return response.json() as { id: string; key: string }
+  }
+  const revokedAt = async (id: string) => (await ownerQuery<{ revoked_at: Date | null }>('select revoked_at from api_keys where id = $1', [id]))[0]!.revoked_at
+
+  it("cannot revoke the Admin's key, nor one holding a permission it lacks (403 naming it); the key still works", async () => {
+    const admins = await newKey({ role: 'Admin' })
+    expectDenied(await call(keeper.token, 'DELETE', `/api/v1/api-keys/${admins.id}`), 'inventory:read')
+    const stronger = await newKey({ permissions: ['users:read', 'audit:read'] })
+    const refused = await call(keeper.token, 'DELETE', `/api/v1/api-keys/${stronger.id}`)
+    expectDenied(refused, 'audit:read')
+    expect(refused.json()).toMatchObject({ missing: ['audit:read'] })
+    expect([await revokedAt(admins.id), await revokedAt(stronger.id)]).toEqual([null, null])
+    expect((await call(admins.key, 'GET', '/api/v1/tenant')).statusCode).toBe(200)
+  })
+
+  it('revokes a key within its own permissions; an Admin and an operator revoke any key', async () => {
+    const within = await newKey({ permissions: ['users:read', 'roles:read'] })
+    expect((await call(keeper.token, 'DELETE', `/api/v1/api-keys/${within.id}`)).statusCode).toBe(204)
+    expect(await revokedAt(within.id)).not.toBeNull()
+    const byAdmin = await newKey({ role: 'Admin' })
+    expect((await call(org.token, 'DELETE', `/api/v1/api-keys/${byAdmin.id}`)).statusCode).toBe(204)
+    const byOperator = await newKey({ role: 'Admin' })
+    expect((await call('', 'DELETE', `/api/v1/api-keys/${byOperator.id}`, undefined, { ...api.operator, 'x-tenant-id': org.tenantId })).statusCode).toBe(204)
+    expect(await revokedAt(byOperator.id)).not.toBeNull()
+  })
+
+  it('cannot delete an unused custom role granting a permission it lacks (403 as for renaming it); may delete one within its set', async () => {
+    const strong = await createRole(org.token, uniqueName('Unused'), ['users:read', 'inventory:delete'])
+    expectDenied(await call(keeper.token, 'PATCH', `/api/v1/roles/${strong.id}`, { name: uniqueName('Renamed') }), 'inventory:delete')
+    const refused = await call(keeper.token, 'DELETE', `/api/v1/roles/${strong.id}`)
+    expectDenied(refused, 'inventory:delete')
+    expect(refused.json().detail).toContain('inventory:delete')
+    expect(await ownerQuery('select 1 from tenant_roles where id = $1', [strong.id])).toHaveLength(1)
+    const weak = await createRole(org.token, uniqueName('Weak'), ['users:read'])
+    expect((await call(keeper.token, 'DELETE', `/api/v1/roles/${weak.id}`)).statusCode).toBe(204)
+  })
+})
+
 describe('members holding custom roles', () => {
   it('log in with the role name and exactly its permissions; the response names the custom role', async () => {
     const role = await createRole(org.token, uniqueName('Viewer'), ['roles:read', 'orders:read'])

@@ -5,6 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exportedTables } from '../src/modules/export/export-plan.ts'
+import { roleNameSkeleton } from '../src/modules/rbac/index.ts'
 import { bearer, createTestApi, PASSWORD, type TestApi } from './support/api.ts'
 import { call, code, createItem, createOrder, newOrg, ownerQuery, type Org } from './support/domain.ts'
 import { exportOf, importInto, lines, ndjson, tenantFootprint, type Line } from './support/tenant-import.ts'
@@ -284,6 +285,9 @@ describe('a bad file changes nothing', () => {
     ['a webhook header the dispatcher sets', () => ndjson(withEnd(rowsOnly().map((l) => (l.table === 'webhook_endpoints' ? { ...l, row: { ...l.row, headers: { 'Webhook-Signature': 'forged' } } } : l)))), 'rejected_row'],
     ['an unknown webhook event', () => ndjson(withEnd(rowsOnly().map((l) => (l.table === 'webhook_endpoints' ? { ...l, row: { ...l.row, events: ['tenant.stolen'] } } : l)))), 'rejected_row'],
     ['an empty body', () => '', 'missing_header'],
+    // Nor a role name the roles API refuses (D77): a system role's lookalike, an invisible character.
+    ['a role named like a system role', () => ndjson(withEnd(rowsOnly().map((l) => (l.table === 'tenant_roles' ? { ...l, row: { ...l.row, name: '\u0410dmin' } } : l)))), 'rejected_row'],
+    ['a role name with a zero-width space', () => ndjson(withEnd(rowsOnly().map((l) => (l.table === 'tenant_roles' ? { ...l, row: { ...l.row, name: 'Pa\u200Bcker' } } : l)))), 'rejected_row'],
   ]
 
   it.each(cases)('%s → 400 validation_failed, nothing written', async (_name, build, reason) => {
@@ -294,6 +298,16 @@ describe('a bad file changes nothing', () => {
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/)
     expect(response.json()).toMatchObject({ code: 'validation_failed', reason })
     expect(await tenantFootprint(api, target.id)).toEqual(before)
+  })
+
+  it("a role's name_skeleton is computed, never taken from the file, and files from before it had one import", async () => {
+    for (const skeleton of ['admin', undefined]) {
+      const target = await api.createTenant()
+      const edited = ndjson(lines(file).map((l) => (l.type === 'row' && l.table === 'tenant_roles' ? { ...l, row: { ...l.row, name_skeleton: skeleton } } : l)))
+      const response = await importInto(api, target.id, edited)
+      expect(response.statusCode, response.body).toBe(200)
+      expect(await ownerQuery(api, 'select name, name_skeleton from tenant_roles where tenant_id = $1', [target.id])).toEqual([{ name: customRole, name_skeleton: roleNameSkeleton(customRole) }])
+    }
   })
 
   it('a tenant_id of another tenant in a row is overwritten, never trusted', async () => {

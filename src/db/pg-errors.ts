@@ -5,6 +5,8 @@ const constraintMessages: Record<string, { code: 'already_exists' | 'validation_
   tenants_slug_key: { code: 'already_exists', message: 'a tenant with this slug already exists' },
   tenants_slug_format: { code: 'validation_failed', message: 'slug must be a DNS label: 3-63 lowercase letters, digits and inner hyphens' },
   tenant_roles_tenant_id_lower_name_key: { code: 'already_exists', message: 'a role with this name already exists' },
+  // Two lookalike names created at once: the second finds the first only here (D77).
+  tenant_roles_tenant_id_name_skeleton_key: { code: 'already_exists', message: 'a role whose name reads the same already exists' },
   users_email_key: { code: 'already_exists', message: 'a user with this email already exists' },
   inventory_items_tenant_id_item_code_key: { code: 'already_exists', message: 'an item with this item_code already exists' },
   // Stock changes are conditional updates; this check is the database's last word if one is not.

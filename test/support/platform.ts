@@ -119,3 +119,28 @@ export function platformSuite(overrides: Record<string, string> = {}): { readonl
     },
   }
 }
+
+/**
+ * A tenant suite's fixture (call it at the top of the file): a test API and a tenant signed up
+ * with its Admin, made before the file's tests; the API is closed after them.
+ */
+export function tenantSuite(overrides: Record<string, string> = {}): { readonly api: TestApi; readonly org: Awaited<ReturnType<TestApi['signUp']>> } {
+  let made: { api: TestApi; org: Awaited<ReturnType<TestApi['signUp']>> } | undefined
+  beforeAll(async () => {
+    const api = await createTestApi(overrides)
+    made = { api, org: await api.signUp() }
+  })
+  afterAll(() => made?.api.close())
+  const get = () => {
+    if (!made) throw new Error('tenantSuite: the API exists only while the suite runs')
+    return made
+  }
+  return {
+    get api() {
+      return get().api
+    },
+    get org() {
+      return get().org
+    },
+  }
+}

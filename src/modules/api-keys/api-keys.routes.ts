@@ -65,9 +65,13 @@ export async function apiKeysRoutes(app: FastifyInstance, { services }: { servic
 
   api.delete('/api/v1/api-keys/:id', {
     config: { access: 'tenant', permission: 'api_keys:write' },
-    schema: { tags, summary: 'Revoke an API key: refused from the next request on', params: ApiKeyParams, response: { 204: { type: 'null', description: 'revoked' }, ...problemResponses(...TENANT_ERRORS, 'not_found') } },
+    schema: {
+      tags, summary: 'Revoke an API key (needs every permission the key carries): refused from the next request on',
+      params: ApiKeyParams,
+      response: { 204: { type: 'null', description: 'revoked' }, ...problemResponses(...TENANT_ERRORS, 'not_found') },
+    },
   }, async (request, reply) => {
-    await apiKeys.revoke(request.params.id)
+    await apiKeys.revoke(request.params.id, permissionsOf(request))
     return reply.code(204).send(null)
   })
 }

@@ -121,11 +121,17 @@ export class ApiKeysService implements ApiKeyVerifier {
     return page(rows, limit)
   }
 
-  /** Revokes a key of the context's tenant; it is refused from the next request on, everywhere. */
-  async revoke(id: string): Promise<void> {
+  /**
+   * Revokes a key of the context's tenant; it is refused from the next request on, everywhere.
+   * `held` is the revoker's permission set: revoking a key needs every permission it carries (as
+   * its role's holders have them now), as managing a member does (D22), so api_keys:write alone
+   * cannot cut off the Admin's automation.
+   */
+  async revoke(id: string, held: HeldPermissions): Promise<void> {
     const revoked = await withTenant(this.db, async (tx) => {
       const key = await repository.findKeyForUpdate(tx, id)
       if (!key) throw notFound('api key', id)
+      assertCanGrant(held, key.permissions, 'revoke a key holding')
       if (key.revoked_at) return false // already revoked: nothing changes, nothing to audit
       await repository.revokeKey(tx, id)
       await recordAudit(tx, { action: 'api_key.revoked', resourceType: 'api_key', resourceId: id, changes: { name: key.name, prefix: displayPrefix(key.prefix) } })

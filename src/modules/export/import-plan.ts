@@ -4,6 +4,7 @@
 // table is copied as it is, its tenant_id replaced by the target's.
 import { randomBytes } from 'node:crypto'
 import type { TenantTx } from '../../db/index.ts'
+import { checkRoleName } from '../rbac/index.ts'
 import { assertEndpointFields } from '../webhooks/webhooks.service.ts'
 import { REDACTED } from './export-plan.ts'
 import { invalidFile } from './import-reader.ts'
@@ -67,6 +68,19 @@ export const IMPORT_RULES: Readonly<Record<string, TableRule>> = {
       } else if (row.status === 'invited') {
         context.note.changed('tenant_users', CHANGES.joinedActive)
         row.status = 'active'
+      }
+    },
+  },
+  tenant_roles: {
+    transform(row, _context, at) {
+      // A name the roles API refuses (invisible characters, a system role's lookalike) is refused
+      // here too; the skeleton is computed, whatever the file says (exports before 0015 have none).
+      if (typeof row.name !== 'string') refuse(`${at}: a role needs its name`, at)
+      try {
+        const { name, skeleton } = checkRoleName(row.name as string)
+        Object.assign(row, { name, name_skeleton: skeleton })
+      } catch (error) {
+        refuse(`${at}: ${(error as Error).message}`, at)
       }
     },
   },

@@ -65,12 +65,12 @@ export async function rbacRoutes(app: FastifyInstance, { services }: { services:
   api.delete('/api/v1/roles/:id', {
     config: { access: 'tenant', permission: 'roles:write' },
     schema: {
-      tags, summary: 'Delete a custom role no member or API key holds',
+      tags, summary: 'Delete a custom role no member or API key holds (needs every permission it grants)',
       params: RoleParams,
       response: { 204: { type: 'null', description: 'deleted' }, ...problemResponses(...TENANT_ERRORS, 'forbidden', 'not_found', 'conflict') },
     },
   }, async (request, reply) => {
-    await rbac.deleteRole(request.params.id)
+    await rbac.deleteRole(request.params.id, permissionsOf(request))
     return reply.code(204).send(null)
   })
 

@@ -31,7 +31,11 @@ const Permissions = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
   maxItems: 100,
   description: `permissions from the catalog: ${allPermissions.join(', ')}`,
 })
-const RoleName = Type.String({ minLength: 1, maxLength: 100, description: 'unique in the tenant (case-insensitive), and not a system role name' })
+const RoleName = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  description: 'unique in the tenant by how it reads (case, compatibility forms and lookalike letters of other scripts folded), never reading as a system role; no invisible, control or format characters',
+})
 const RoleDescription = Type.String({ maxLength: 500 })
 
 export const CreateRoleBody = Type.Object(

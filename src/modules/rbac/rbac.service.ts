@@ -12,6 +12,7 @@ import { DecisionLog } from './decision-log.ts'
 import type { DecisionFilter, DecisionRow } from './decisions.repository.ts'
 import { assertCanGrant, type HeldPermissions } from './grants.ts'
 import { allPermissions, permissionCatalog, type Permission } from './permission-catalog.ts'
+import { checkRoleName, nameTaken, type CheckedRoleName } from './role-name.ts'
 import * as repository from './roles.repository.ts'
 import type { RoleRecord } from './roles.repository.ts'
 
@@ -73,21 +74,21 @@ export class RbacService {
   async createRole(input: NewRoleInput, held: HeldPermissions): Promise<RoleRecord> {
     const permissions = knownPermissions(input.permissions)
     assertCanGrant(held, permissions)
-    const name = roleName(input.name)
+    const { name, skeleton } = checkRoleName(input.name)
     const description = input.description ?? ''
     return withTenant(this.db, async (tx) => {
-      if (await repository.roleNameTaken(tx, name)) throw nameTaken(name)
-      const id = await repository.insertCustomRole(tx, { name, description })
+      await assertNameFree(tx, { name, skeleton })
+      const id = await repository.insertCustomRole(tx, { name, skeleton, description })
       await repository.setCustomRolePermissions(tx, id, permissions)
       await recordAudit(tx, { action: 'role.created', resourceType: 'role', resourceId: id, changes: { name, description, permissions } })
       return (await repository.findAssignableRole(tx, { id }))!
     })
   }
 
-  /** Renames, redescribes or replaces the permissions of a custom role; only added permissions need holding. */
+  /** Renames, redescribes or replaces the permissions of a custom role; the caller holds all it grants, before and after. */
   async updateRole(id: string, changes: RoleChanges, held: HeldPermissions): Promise<RoleRecord> {
     const permissions = changes.permissions === undefined ? undefined : knownPermissions(changes.permissions)
-    const name = changes.name === undefined ? undefined : roleName(changes.name)
+    const name = changes.name === undefined ? undefined : checkRoleName(changes.name)
     const role = await withTenant(this.db, async (tx) => {
       await lockCustom(tx, id)
       const before = (await repository.findAssignableRole(tx, { id }))!
@@ -97,7 +98,7 @@ export class RbacService {
       // suspend them. Then, as for creating, nobody adds what they do not hold.
       assertCanGrant(held, before.permissions, 'change a role granting')
       assertCanGrant(held, permissions ?? [])
-      if (name !== undefined && (await repository.roleNameTaken(tx, name, id))) throw nameTaken(name)
+      if (name !== undefined) await assertNameFree(tx, name, id)
       await repository.updateCustomRole(tx, id, { name, description: changes.description })
       if (permissions) await repository.setCustomRolePermissions(tx, id, permissions)
       const after = (await repository.findAssignableRole(tx, { id }))!
@@ -108,15 +109,20 @@ export class RbacService {
     return role
   }
 
-  /** Deletes a custom role nothing refers to any more (409 while members or API keys hold it). */
-  async deleteRole(id: string): Promise<void> {
+  /**
+   * Deletes a custom role nothing refers to any more (409 while members or API keys hold it). As
+   * for changing it, the caller must hold all it grants: they could not create it again, so it is
+   * not theirs to remove (else roles:write alone deletes the roles kept for stronger members).
+   */
+  async deleteRole(id: string, held: HeldPermissions): Promise<void> {
     await withTenant(this.db, async (tx) => {
       await lockCustom(tx, id)
+      const role = (await repository.findAssignableRole(tx, { id }))!
+      assertCanGrant(held, role.permissions, 'delete a role granting')
       const usage = await repository.customRoleUsage(tx, id)
       if (usage.members > 0 || usage.api_keys > 0) {
         throw new AppError('conflict', `the role is held by ${usage.members} member(s) and ${usage.api_keys} API key(s): reassign them first`, usage)
       }
-      const role = (await repository.findAssignableRole(tx, { id }))!
       await repository.deleteCustomRole(tx, id)
       await recordAudit(tx, { action: 'role.deleted', resourceType: 'role', resourceId: id, changes: { name: role.name, permissions: role.permissions } })
     })
@@ -149,14 +155,14 @@ export function knownPermissions(permissions: readonly string[]): Permission[] {
   return ([...new Set(permissions)] as Permission[]).sort((a, b) => catalogOrder.get(a)! - catalogOrder.get(b)!)
 }
 
-function roleName(name: string): string {
-  const trimmed = name.trim()
-  if (trimmed.length === 0) throw new AppError('validation_failed', 'the role needs a name', { field: 'name' })
-  return trimmed
+/**
+ * No other custom role of the tenant reads as this name (system roles: checkRoleName). The unique
+ * index on (tenant_id, name_skeleton) settles two requests racing past this check.
+ */
+async function assertNameFree(tx: TenantTx, name: CheckedRoleName, exceptId?: string): Promise<void> {
+  const existing = await repository.customRoleNamedLike(tx, name.skeleton, exceptId)
+  if (existing !== undefined) throw nameTaken(name.name, existing)
 }
-
-// A custom role may not take a system role's name either: members and keys name roles by name.
-const nameTaken = (name: string) => new AppError('already_exists', `a role named ${name} already exists`, { field: 'name' })
 
 function roleDiff(before: RoleRecord, after: RoleRecord): Record<string, unknown> {
   const changes: Record<string, unknown> = {}

@@ -72,26 +72,31 @@ export async function lockCustomRole(tx: TenantTx, id: string): Promise<{ id: st
   return rows[0]
 }
 
-/** Any role of this tenant (system or custom, other than `exceptId`) with this name, case-insensitively. */
-export async function roleNameTaken(tx: TenantTx, name: string, exceptId?: string): Promise<boolean> {
-  const { rows } = await tx.query(
-    `select 1 from roles where lower(name) = lower($2)
-     union all
-     select 1 from tenant_roles where tenant_id = $1 and lower(name) = lower($2) and ($3::uuid is null or id <> $3::uuid)`,
-    [tx.tenantId, name, exceptId ?? null],
+/**
+ * The name of the tenant's custom role (other than `exceptId`) whose name reads as `skeleton`
+ * (role-name.ts), if any. System roles are role-name.ts's own check.
+ */
+export async function customRoleNamedLike(tx: TenantTx, skeleton: string, exceptId?: string): Promise<string | undefined> {
+  const { rows } = await tx.query<{ name: string }>(
+    'select name from tenant_roles where tenant_id = $1 and name_skeleton = $2 and ($3::uuid is null or id <> $3::uuid)',
+    [tx.tenantId, skeleton, exceptId ?? null],
   )
-  return rows.length > 0
+  return rows[0]?.name
 }
 
-export async function insertCustomRole(tx: TenantTx, role: { name: string; description: string }): Promise<string> {
-  const { rows } = await tx.query<{ id: string }>('insert into tenant_roles (tenant_id, name, description) values ($1, $2, $3) returning id', [tx.tenantId, role.name, role.description])
+export async function insertCustomRole(tx: TenantTx, role: { name: string; skeleton: string; description: string }): Promise<string> {
+  const { rows } = await tx.query<{ id: string }>(
+    'insert into tenant_roles (tenant_id, name, name_skeleton, description) values ($1, $2, $3, $4) returning id',
+    [tx.tenantId, role.name, role.skeleton, role.description],
+  )
   return rows[0]!.id
 }
 
-export async function updateCustomRole(tx: TenantTx, id: string, changes: { name?: string; description?: string }): Promise<void> {
+export async function updateCustomRole(tx: TenantTx, id: string, changes: { name?: { name: string; skeleton: string }; description?: string }): Promise<void> {
   await tx.query(
-    'update tenant_roles set name = coalesce($3, name), description = coalesce($4, description), updated_at = now() where tenant_id = $1 and id = $2',
-    [tx.tenantId, id, changes.name ?? null, changes.description ?? null],
+    `update tenant_roles set name = coalesce($3, name), name_skeleton = coalesce($4, name_skeleton), description = coalesce($5, description), updated_at = now()
+      where tenant_id = $1 and id = $2`,
+    [tx.tenantId, id, changes.name?.name ?? null, changes.name?.skeleton ?? null, changes.description ?? null],
   )
 }
 
