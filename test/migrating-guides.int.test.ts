@@ -16,7 +16,8 @@ import { createTestDatabase, type TestDatabase } from './support/test-database.t
 import { redisUrl, serverUrl } from './support/test-env.ts'
 import { startReceiver, type WebhookReceiver } from './support/webhook-receiver.ts'
 
-const GUIDES = fileURLToPath(new URL('../docs/migrating/', import.meta.url))
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const GUIDES = join(ROOT, 'docs/migrating')
 const SUPER_ADMIN_KEY = 'guide-operator-key-'.padEnd(48, 'k')
 const JWT_SECRET = 'guide-jwt-secret-'.padEnd(48, 's')
 const onPostgres = serverUrl() !== undefined
@@ -72,13 +73,15 @@ describe.each(guideFiles)('%s: the checklist, translated', (file) => {
     const outcomes = await runChecklist({
       blocks,
       helpers: readHelpers(GUIDES),
-      cwd: dir,
+      cwd: ROOT,
+      scratch: dir,
       // The CLI commands of `postgres` blocks open the server's database, as the guide says.
       env: { BASE: server.url, KEY: SUPER_ADMIN_KEY, RECEIVER: receiver.url('/hooks'), ...(onPostgres ? where : {}) },
       running,
     })
     expect(outcomes.length).toBe(blocks.length)
-    expect(failures(file, outcomes)).toEqual([])
+    const failed = failures(file, outcomes)
+    expect(failed, `blocks that failed:\n${failed.join('\n')}`).toEqual([])
   }, 240_000)
 })
 

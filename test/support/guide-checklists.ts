@@ -66,11 +66,14 @@ const assignedNames = (scripts: string[]) => [...new Set(scripts.flatMap((script
 export async function runChecklist(options: {
   blocks: ChecklistBlock[]
   helpers: string
+  /** Where the commands run: the checkout, so that `npx tenantry` is this package's CLI. */
   cwd: string
+  /** A scratch directory for the variables carried from block to block. */
+  scratch: string
   env: Record<string, string>
   running: Set<ChildProcess>
 }): Promise<BlockOutcome[]> {
-  const state = join(options.cwd, 'checklist-vars.sh')
+  const state = join(options.scratch, 'checklist-vars.sh')
   writeFileSync(state, '')
   const names = assignedNames(options.blocks.map((block) => block.code)).join(' ')
   const save = `save_vars() { { for name in ${names}; do if [[ -v $name ]]; then declare -p "$name"; fi; done; declare -f; } > ${state}; }\ntrap save_vars EXIT`
