@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
+import { runBash, type BashResult } from './support/bash-script.ts'
 import { startWithNpm, type ServerProcess } from './support/server-process.ts'
 import { serverUrl } from './support/test-env.ts'
 
@@ -55,21 +56,11 @@ function freePort(): Promise<number> {
  * Runs a script with bash (-e, pipefail) in dir. `curl` is wrapped to report each request's
  * status on stderr (`HTTP <status> <method> <url>`), leaving its output as the README shows it.
  */
-function bash(script: string, dir: string, running: Set<ChildProcess>): Promise<{ code: number | null; stdout: string; stderr: string; statuses: { status: number; request: string }[] }> {
+async function bash(script: string, dir: string, running: Set<ChildProcess>): Promise<BashResult & { statuses: { status: number; request: string }[] }> {
   const wrapped = `set -eo pipefail\ncurl() { command curl --write-out '%{stderr}HTTP %{http_code} %{method} %{url_effective}\\n' "$@"; }\n${script}`
-  return new Promise((resolve) => {
-    const child = spawn('bash', ['-c', wrapped], { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['ignore', 'pipe', 'pipe'] })
-    running.add(child)
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('close', (code) => {
-      running.delete(child)
-      const statuses = [...stderr.matchAll(/^HTTP (\d{3}) (\S+ \S+)$/gm)].map((match) => ({ status: Number(match[1]), request: match[2]! }))
-      resolve({ code, stdout, stderr, statuses })
-    })
-  })
+  const result = await runBash(wrapped, { cwd: dir, running })
+  const statuses = [...result.stderr.matchAll(/^HTTP (\d{3}) (\S+ \S+)$/gm)].map((match) => ({ status: Number(match[1]), request: match[2]! }))
+  return { ...result, statuses }
 }
 
 describe.runIf(!serverUrl())('README: five minutes with curl', () => {
