@@ -1,6 +1,7 @@
 import { PassThrough, type Readable } from 'node:stream'
 import { runWithTenant } from '../../context/index.ts'
 import { withTenantSnapshot, type Database } from '../../db/index.ts'
+import { toJson } from './export-json.ts'
 import { exportedTables, MEMBER_USERS_SQL, SYSTEM_ROLES_SQL, REDACTED, REDACTED_COLUMNS, REDACTED_VALUES, SKIPPED_TABLES } from './export-plan.ts'
 
 export type ExportFormat = 'ndjson' | 'json'
@@ -88,16 +89,6 @@ function redact(table: string, row: Record<string, unknown>): Record<string, unk
   }
   return row
 }
-
-/** JSON for every driver's values: bytes as base64, 64-bit integers as strings, dates as ISO 8601. */
-const toJson = (value: unknown) =>
-  JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === 'bigint') return v.toString()
-    if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')
-    // Buffer.toJSON runs before the replacer sees it.
-    if (v && typeof v === 'object' && (v as { type?: unknown }).type === 'Buffer' && Array.isArray((v as { data?: unknown }).data)) return Buffer.from((v as { data: number[] }).data).toString('base64')
-    return v
-  })
 
 /** Writes with backpressure (when asked); rejects when the reader has gone (the transaction then ends). */
 class Sink {
