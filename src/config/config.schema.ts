@@ -73,6 +73,7 @@ export const configSchema = {
   USAGE_RETENTION_DAYS: withDefault({ parse: p.integer(90, 36_500), default: '400', doc: 'days of daily usage (usage_daily) kept; never below 90, the longest usage report' }),
   WEBHOOK_DELIVERY_RETENTION_DAYS: withDefault({ parse: p.integer(1, 36_500), default: '30', doc: 'days delivered and dead-lettered webhook deliveries are kept' }),
   SCHEDULER_ENABLED: withDefault({ parse: p.boolean, default: (env) => (env === 'test' ? 'false' : 'true'), doc: 'run scheduled jobs (retention, purges, snapshots) in this process (false under NODE_ENV=test)' }),
+  REQUEST_TIMEOUT_MS: withDefault({ parse: p.integer(100, 3_600_000), default: '30000', doc: 'longest a client may take to send a request, headers and body (408 and the connection closed after); streamed answers such as exports are not limited by it' }),
   BODY_LIMIT_BYTES: withDefault({ parse: p.integer(1024, 100 * 1024 * 1024), default: '1048576', doc: 'largest accepted request body' }),
   LOG_LEVEL: withDefault({ parse: p.oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), default: inProduction('info', 'info'), doc: 'pino log level' }),
   LOG_FORMAT: withDefault({ parse: p.oneOf('json', 'pretty'), default: 'json', doc: 'json (default) or pretty for humans' }),

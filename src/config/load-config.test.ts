@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       WEBHOOK_TIMEOUT_MS: 30000,
       AUDIT_RETENTION_DAYS: 365,
       BODY_LIMIT_BYTES: 1048576,
+      REQUEST_TIMEOUT_MS: 30000,
       REQUIRE_TENANT: false,
     })
     expect(config.DATABASE_URL).toBeUndefined()
