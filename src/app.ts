@@ -5,6 +5,7 @@ import type { Database } from './db/index.ts'
 import { frameworkErrorHandler, registerErrorHandling } from './http/error-handler.ts'
 import { registerExternalPlugins } from './http/plugins.ts'
 import { registerBodyRules } from './http/request-body.ts'
+import { requestTimeouts } from './http/request-timeouts.ts'
 import requestContext from './http/request-context.plugin.ts'
 import { generateRequestId } from './http/request-id.ts'
 import { healthRoutes } from './observability/health.routes.ts'
@@ -61,6 +62,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     childLoggerFactory: lazyRequestLogger,
     logController: new RequestLogController({ requestIdLogLabel: 'request_id' }),
     bodyLimit: config.BODY_LIMIT_BYTES,
+    ...requestTimeouts(config.REQUEST_TIMEOUT_MS),
     // CAUTION: X-Forwarded-For decides request.ip (per-address limits, login throttling, audit
     // ip) only when the connection comes from a proxy listed here: anyone who can connect from
     // a trusted address can claim any client address (TRUST_PROXY, D64).

@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       WEBHOOK_TIMEOUT_MS: 30000,
       AUDIT_RETENTION_DAYS: 365,
       BODY_LIMIT_BYTES: 1048576,
+      REQUEST_TIMEOUT_MS: 30000,
       REQUIRE_TENANT: false,
     })
     expect(config.DATABASE_URL).toBeUndefined()
@@ -142,5 +143,57 @@ describe('.env.example', () => {
       const index = lines.findIndex((line) => new RegExp(`^#?\\s?${name}=`).test(line))
       expect(lines[index - 1], name).toMatch(/^# \S/)
     }
+  })
+})
+
+describe("the seed guides' variables (a copied seed .env)", () => {
+  it('takes ALLOWED_ORIGINS for CORS_ORIGIN and ENABLE_METRICS for PROMETHEUS_METRICS_ENABLED', () => {
+    const config = loadConfig({ ALLOWED_ORIGINS: 'https://app.example.com, https://admin.example.com', ENABLE_METRICS: 'false' })
+    expect(config.CORS_ORIGIN).toEqual(['https://app.example.com', 'https://admin.example.com'])
+    expect(config.PROMETHEUS_METRICS_ENABLED).toBe(false)
+  })
+
+  it('refuses a variable and its alias set to different values, naming both and never a value', () => {
+    expect(problemsOf({ CORS_ORIGIN: 'https://a.example.com', ALLOWED_ORIGINS: 'https://b.example.com' })).toEqual([
+      "CORS_ORIGIN, ALLOWED_ORIGINS: set to different values; CORS_ORIGIN is Tenantry's name, remove ALLOWED_ORIGINS",
+    ])
+    expect(problemsOf({ REQUIRE_TENANT: 'false', TENANT_ISOLATION_STRICT: 'true' })).toEqual([
+      "REQUIRE_TENANT, TENANT_ISOLATION_STRICT: set to different values; REQUIRE_TENANT is Tenantry's name, remove TENANT_ISOLATION_STRICT",
+    ])
+    expect(loadConfig({ ENABLE_METRICS: 'true', PROMETHEUS_METRICS_ENABLED: 'true' }).PROMETHEUS_METRICS_ENABLED).toBe(true)
+  })
+
+  it('builds REDIS_URL from REDIS_HOST, REDIS_PORT and REDIS_PASSWORD when REDIS_URL is unset', () => {
+    expect(loadConfig({ REDIS_HOST: 'cache.internal', REDIS_PORT: '6380', REDIS_PASSWORD: 'p@ss:w/rd' }).REDIS_URL).toBe('redis://:p%40ss%3Aw%2Frd@cache.internal:6380')
+    expect(loadConfig({ REDIS_HOST: 'localhost' }).REDIS_URL).toBe('redis://localhost:6379')
+    expect(loadConfig({ REDIS_PORT: '6379', REDIS_PASSWORD: '' }).REDIS_URL).toBe('redis://localhost:6379')
+    expect(loadConfig({ REDIS_HOST: '::1' }).REDIS_URL).toBe('redis://[::1]:6379')
+    expect(loadConfig({}).REDIS_URL).toBeUndefined()
+  })
+
+  it('takes REDIS_* next to a REDIS_URL that says the same, and refuses them when it does not (never printing the URL)', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://:secret@127.0.0.1:6379', REDIS_HOST: 'localhost', REDIS_PORT: '6379' }).REDIS_URL).toBe('redis://:secret@127.0.0.1:6379')
+    const problems = problemsOf({ REDIS_URL: 'redis://:secret@127.0.0.1:6379', REDIS_HOST: 'cache.internal', REDIS_PASSWORD: 'other' })
+    expect(problems).toEqual(['REDIS_HOST, REDIS_PASSWORD: disagree with REDIS_URL, which Tenantry reads; remove them or make them match'])
+    expect(problemsOf({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PORT: '6380' })).toEqual(['REDIS_PORT: disagrees with REDIS_URL, which Tenantry reads; remove it or make it match'])
+  })
+
+  it('refuses a bad REDIS_HOST or REDIS_PORT naming REDIS_URL as the way out', () => {
+    expect(problemsOf({ REDIS_HOST: 'user@host/x' })).toEqual(['REDIS_HOST: expected a host name or address; or set REDIS_URL=redis://host:port instead'])
+    expect(problemsOf({ REDIS_PORT: '70000' })).toEqual(['REDIS_PORT: expected an integer between 1 and 65535; or set REDIS_URL=redis://host:port instead'])
+  })
+
+  it('takes DATABASE_TYPE=postgres(ql) as the no-op it is and refuses any other database', () => {
+    expect(problemsOf({ DATABASE_TYPE: 'postgres' })).toEqual([])
+    expect(problemsOf({ DATABASE_TYPE: 'PostgreSQL' })).toEqual([])
+    expect(problemsOf({ DATABASE_TYPE: 'mysql' })).toEqual(['DATABASE_TYPE: Tenantry runs on PostgreSQL only (DATABASE_URL, or the embedded PGlite when unset); remove DATABASE_TYPE=mysql'])
+  })
+
+  it('refuses GLOBAL_DATABASE_URL naming DATABASE_URL, unless it is DATABASE_URL itself', () => {
+    const url = 'postgres://owner@db.internal:5432/tenantry'
+    const line = 'GLOBAL_DATABASE_URL: Tenantry keeps global and tenant tables in one database; set DATABASE_URL to it and remove GLOBAL_DATABASE_URL'
+    expect(problemsOf({ GLOBAL_DATABASE_URL: url })).toEqual([line])
+    expect(problemsOf({ GLOBAL_DATABASE_URL: url, DATABASE_URL: 'postgres://owner@other:5432/tenantry' })).toEqual([line])
+    expect(problemsOf({ GLOBAL_DATABASE_URL: url, DATABASE_URL: url })).toEqual([])
   })
 })

@@ -1,6 +1,7 @@
 import { configSchema, type Config, type NodeEnv } from './config.schema.ts'
 import { ConfigValueError } from './parsers.ts'
 import { productionRefusals } from './production-rules.ts'
+import { translateSeedVariables } from './seed-variables.ts'
 
 /** Thrown when the environment cannot make a configuration; `problems` has one line per variable. */
 export class ConfigError extends Error {
@@ -17,13 +18,16 @@ type Env = Record<string, string | undefined>
  * first), then the production rules run on the parsed values. The result is frozen: nothing
  * downstream reads process.env.
  */
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(given: Env = process.env): Config {
+  const { env, problems } = translateSeedVariables(given)
   const nodeEnv = (env.NODE_ENV ?? 'development') as NodeEnv
-  const problems: string[] = []
   const values: Record<string, unknown> = {}
 
   for (const [name, spec] of Object.entries(configSchema)) {
-    const raw = readRaw(env, name, 'aliases' in spec ? spec.aliases : undefined)
+    const aliases = 'aliases' in spec ? spec.aliases : undefined
+    const disagreement = aliasDisagreement(env, name, aliases)
+    if (disagreement) problems.push(disagreement)
+    const raw = readRaw(env, name, aliases)
     const fallback = typeof spec.default === 'function' ? spec.default(nodeEnv) : spec.default
     const input = raw ?? fallback
     if (input === undefined) {
@@ -51,6 +55,13 @@ function readRaw(env: Env, name: string, aliases: readonly string[] | undefined)
     if (value !== undefined && value !== '') return value
   }
   return undefined
+}
+
+/** Both a variable and an older name of it set, to different values: say so rather than pick one. */
+function aliasDisagreement(env: Env, name: string, aliases: readonly string[] | undefined): string | undefined {
+  const spelt = [name, ...(aliases ?? [])].filter((key) => env[key] !== undefined && env[key] !== '')
+  const values = new Set(spelt.map((key) => env[key]!.trim()))
+  return values.size > 1 ? `${spelt.join(', ')}: set to different values; ${name} is Tenantry's name, remove ${spelt.filter((key) => key !== name).join(', ')}` : undefined
 }
 
 /** Reads ./.env into process.env when present (never overriding what the shell set). */

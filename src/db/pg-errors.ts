@@ -20,6 +20,39 @@ interface PgLikeError {
   code?: unknown
   constraint?: unknown
   message?: unknown
+  errors?: unknown
+}
+
+// When a client that met an unavailable database may try again: a restart or a failover takes seconds.
+export const DATABASE_RETRY_AFTER_SECONDS = 5
+
+// The ways "the database is not there" reaches a query, from either driver. The socket's errors
+// (a server down, a connection cut), PostgreSQL's shutdown and connection classes (57P01 admin
+// shutdown, 57P02 crash, 57P03 starting up, 53300 no connection slots, class 08 connection
+// exceptions), and the messages pg and the embedded database give without a code.
+const UNAVAILABLE_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'])
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300'])
+const UNAVAILABLE_MESSAGES = [
+  /^Connection terminated/, // pg: the server closed the connection (unexpectedly, or on a connect timeout)
+  /^timeout exceeded when trying to connect$/, // pg-pool: no connection within connectionTimeoutMillis
+  /^Client has encountered a connection error and is not queryable$/,
+  /^Cannot use a pool after calling end on the pool$/, // shutting down
+  /^database is closed$/, // the embedded database after close (pglite-database.ts)
+  /^PGlite is closed$/,
+]
+
+/**
+ * Whether the error says the database cannot be reached, rather than that a statement failed:
+ * every such error is one answer, 503 service_unavailable with Retry-After. Only the error itself
+ * (and the attempts of an AggregateError, one per address) is read, never its `cause`: an HTTP
+ * client's ECONNREFUSED (a fetch to an identity provider) is not the database's.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false
+  const { code, message, errors } = error as PgLikeError
+  if (typeof code === 'string' && (UNAVAILABLE_SOCKET_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true
+  if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))) return true
+  return error instanceof AggregateError && Array.isArray(errors) && errors.some(isDatabaseUnavailable)
 }
 
 /**
@@ -27,6 +60,9 @@ interface PgLikeError {
  * or undefined when it is ours (a bug, an outage) and should surface as a 500/503.
  */
 export function translateDatabaseError(error: unknown): AppError | undefined {
+  if (isDatabaseUnavailable(error)) {
+    return new AppError('service_unavailable', 'the database is unavailable; retry shortly', { retry_after: DATABASE_RETRY_AFTER_SECONDS }, { cause: error })
+  }
   if (typeof error !== 'object' || error === null) return undefined
   const { code, constraint } = error as PgLikeError
   if (typeof code !== 'string') return undefined
@@ -55,12 +91,6 @@ export function translateDatabaseError(error: unknown): AppError | undefined {
     case '40001':
     case '40P01':
       return new AppError('conflict', 'a concurrent change conflicted with this one; retry', undefined, { cause: error })
-    case '57P01':
-    case '57P03':
-    case '08006':
-    case '08003':
-    case '08001':
-      return new AppError('service_unavailable', 'the database is unavailable; retry shortly', undefined, { cause: error })
     default:
       return undefined
   }

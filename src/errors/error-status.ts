@@ -3,6 +3,7 @@
 export const errorStatus = {
   validation_failed: 400,
   invalid_json: 400,
+  json_too_deep: 400,
   bad_request: 400,
   unauthorized: 401,
   invalid_token: 401,
@@ -40,6 +41,7 @@ export type ErrorCode = keyof typeof errorStatus
 export const errorTitle: Record<ErrorCode, string> = {
   validation_failed: 'Request validation failed',
   invalid_json: 'Malformed JSON body',
+  json_too_deep: 'JSON nested too deeply',
   bad_request: 'Bad request',
   unauthorized: 'Authentication required',
   invalid_token: 'Invalid or expired credentials',

@@ -15,7 +15,8 @@ export const ProblemSchema = Type.Object(
   { additionalProperties: true },
 )
 
-const ALWAYS: ErrorCode[] = ['validation_failed', 'rate_limited', 'internal_error']
+// service_unavailable: any route that reads the database answers it while the database cannot be reached.
+const ALWAYS: ErrorCode[] = ['validation_failed', 'rate_limited', 'internal_error', 'service_unavailable']
 
 /**
  * Response schemas for the error codes a route can answer, grouped by status, so /openapi.json

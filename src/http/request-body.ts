@@ -1,6 +1,7 @@
 import { addRouteHook } from './route-hooks.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RequestPayload } from 'fastify'
 import { AppError } from '../errors/index.ts'
+import { jsonTextExceedsDepth, jsonTooDeep, MAX_JSON_DEPTH } from '../lib/json-depth.ts'
 
 /**
  * What request bodies the API takes: JSON only (routes that take more, such as the import's
@@ -12,6 +13,10 @@ import { AppError } from '../errors/index.ts'
  * - An empty body sent as application/json is no body, not invalid JSON: many clients send the
  *   header on every call, DELETE and bodiless POSTs (suspend, test, rotate) included. A route
  *   that needs a body still refuses it, in validation ("body must be object").
+ * - A body nested deeper than MAX_JSON_DEPTH is a 400 json_too_deep before it is parsed: schema
+ *   validation, the serializers and the export recurse, and a value thousands of levels deep
+ *   stored once would break every later read of it (free JSON: configuration values, settings,
+ *   webhook headers, event data).
  */
 export function registerBodyRules(app: FastifyInstance): void {
   app.removeContentTypeParser('text/plain')
@@ -20,6 +25,7 @@ export function registerBodyRules(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') return done(null, undefined)
+    if (jsonTextExceedsDepth(body as string, MAX_JSON_DEPTH)) return done(jsonTooDeep('the body'))
     parseJson(request, body as string, done)
   })
   // Attached to the routes that take a body as they register: reads run no extra hook.

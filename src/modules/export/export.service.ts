@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream'
 import { runWithTenant } from '../../context/index.ts'
 import { withTenant, type Database } from '../../db/index.ts'
 import { recordAudit, recordPlatformAction } from '../audit/index.ts'
+import { selectExport, type ExportSelection } from './export-selection.ts'
 import { streamTenantExport, type ExportedTenant, type ExportFormat } from './tenant-export.ts'
 
 export interface StartedExport {
@@ -17,15 +18,17 @@ export class ExportService {
    * Records the export (the tenant's log; the platform log too when an operator asked) and then
    * starts streaming. The record is committed first, so an export cut short is still on record.
    */
-  async start(tenant: ExportedTenant, format: ExportFormat, options: { platform?: boolean } = {}): Promise<StartedExport> {
+  async start(tenant: ExportedTenant, format: ExportFormat, options: { platform?: boolean; selection?: ExportSelection } = {}): Promise<StartedExport> {
+    const selection = options.selection ?? selectExport()
+    const recorded = selection.dataTypes ? { format, data_types: selection.dataTypes } : { format }
     await runWithTenant(tenant.id, () =>
       withTenant(this.db, async (tx) => {
-        await recordAudit(tx, { action: 'tenant.exported', resourceType: 'tenant', resourceId: tenant.id, changes: { format } })
-        if (options.platform) await recordPlatformAction(tx, { action: 'tenant.exported', targetType: 'tenant', targetId: tenant.id, metadata: { format } })
+        await recordAudit(tx, { action: 'tenant.exported', resourceType: 'tenant', resourceId: tenant.id, changes: recorded })
+        if (options.platform) await recordPlatformAction(tx, { action: 'tenant.exported', targetType: 'tenant', targetId: tenant.id, metadata: recorded })
       }),
     )
     const day = new Date().toISOString().slice(0, 10)
-    return { stream: streamTenantExport(this.db, pick(tenant), format), format, filename: `tenantry-${tenant.slug}-${day}.${format}` }
+    return { stream: streamTenantExport(this.db, pick(tenant), format, selection), format, filename: `tenantry-${tenant.slug}-${day}.${format}` }
   }
 }
 

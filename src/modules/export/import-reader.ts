@@ -4,6 +4,7 @@
 import { createHash, type Hash } from 'node:crypto'
 import { StringDecoder } from 'node:string_decoder'
 import { AppError } from '../../errors/index.ts'
+import { jsonTooDeep, jsonValueDepth, MAX_JSON_DEPTH } from '../../lib/json-depth.ts'
 import { isPlainObject } from '../../lib/plain-object.ts'
 
 export type ImportRecord =
@@ -14,6 +15,11 @@ export type ImportRecord =
 // One line holds one row: a webhook delivery body is at most 256 KiB, JSON-escaped perhaps twice
 // that. 8 MiB leaves room and still bounds what a line without a newline can make us hold.
 export const MAX_LINE_CHARS = 8 * 1024 * 1024
+
+// The deepest column value an import takes. What the API stores wraps a request body (itself at
+// most MAX_JSON_DEPTH) a few levels at most (an event's payload, an audit entry's changes); a value
+// thousands deep would overflow the stack on its way into the database and on every read after.
+export const IMPORT_VALUE_MAX_DEPTH = 2 * MAX_JSON_DEPTH
 
 /** A file the import refuses: 400 validation_failed, with a stable `reason` and where it was. */
 export const invalidFile = (reason: string, message: string, details: Record<string, unknown> = {}) =>
@@ -51,7 +57,7 @@ export function* documentRecords(document: unknown): Generator<ImportRecord> {
     for (const [i, row] of tableRows.entries()) {
       const at = `data.${table}[${i}]`
       if (!isPlainObject(row)) throw invalidFile('malformed_line', `${at} is not an object`, { at })
-      yield { type: 'row', table, row, at }
+      yield { type: 'row', table, row: refuseDeepValues(row, at), at }
     }
   }
   // Without its counts the document cannot be told from one cut short (the end record of NDJSON).
@@ -85,6 +91,13 @@ function parseLine(line: string, n: number): unknown {
   }
 }
 
+function refuseDeepValues(row: Record<string, unknown>, at: string): Record<string, unknown> {
+  for (const [column, value] of Object.entries(row)) {
+    if (jsonValueDepth(value) > IMPORT_VALUE_MAX_DEPTH) throw jsonTooDeep(`${at}: column ${column}`, IMPORT_VALUE_MAX_DEPTH, { at, column })
+  }
+  return row
+}
+
 function recordOf(value: unknown, at: string): ImportRecord {
   if (!isPlainObject(value)) throw invalidFile('malformed_line', `${at} is not a JSON object`, { at })
   const { type, ...rest } = value
@@ -92,7 +105,7 @@ function recordOf(value: unknown, at: string): ImportRecord {
   if (type === 'end') return { type, rows: rest.rows, at }
   if (type === 'row') {
     if (typeof rest.table !== 'string' || !isPlainObject(rest.row)) throw invalidFile('malformed_line', `${at}: a row record needs "table" (a string) and "row" (an object)`, { at })
-    return { type, table: rest.table, row: rest.row, at }
+    return { type, table: rest.table, row: refuseDeepValues(rest.row, at), at }
   }
   throw invalidFile('malformed_line', `${at}: "type" must be header, row or end`, { at })
 }

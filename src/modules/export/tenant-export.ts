@@ -1,7 +1,9 @@
 import { PassThrough, type Readable } from 'node:stream'
 import { runWithTenant } from '../../context/index.ts'
 import { withTenantSnapshot, type Database } from '../../db/index.ts'
-import { exportedTables, MEMBER_USERS_SQL, SYSTEM_ROLES_SQL, REDACTED, REDACTED_COLUMNS, REDACTED_VALUES, SKIPPED_TABLES } from './export-plan.ts'
+import { toJson } from './export-json.ts'
+import { selectExport, type ExportSelection } from './export-selection.ts'
+import { MEMBER_USERS_SQL, SYSTEM_ROLES_SQL, REDACTED, REDACTED_COLUMNS, REDACTED_VALUES, SKIPPED_TABLES } from './export-plan.ts'
 
 export type ExportFormat = 'ndjson' | 'json'
 
@@ -26,7 +28,7 @@ const BATCH = 500
  * REPEATABLE READ transaction in the tenant's context (RLS applies), table by table through a
  * cursor. A failure after the first byte destroys the stream: the end record is missing.
  */
-export function streamTenantExport(db: Database, tenant: ExportedTenant, format: ExportFormat): Readable {
+export function streamTenantExport(db: Database, tenant: ExportedTenant, format: ExportFormat, selection: ExportSelection = selectExport()): Readable {
   const out = new PassThrough()
   // PGlite runs one transaction at a time for the whole server: an export that waited for a slow
   // reader would stall every other request, so there it reads at full speed and buffers instead.
@@ -34,7 +36,7 @@ export function streamTenantExport(db: Database, tenant: ExportedTenant, format:
   const writer = format === 'ndjson' ? new NdjsonWriter(sink) : new JsonWriter(sink)
   runWithTenant(tenant.id, () =>
     withTenantSnapshot(db, async (tx) => {
-      const tables = exportedTables()
+      const { tables } = selection
       // Memberships and keys name system roles by id, and ids differ between deployments: the
       // names let an import into another deployment map them (tenant-import.ts).
       const { rows: systemRoles } = await tx.query(SYSTEM_ROLES_SQL)
@@ -43,13 +45,16 @@ export function streamTenantExport(db: Database, tenant: ExportedTenant, format:
         format_version: EXPORT_FORMAT_VERSION,
         exported_at: new Date().toISOString(),
         tenant,
-        tables: ['users', ...tables],
+        tables: selection.users ? ['users', ...tables] : tables,
+        ...(selection.dataTypes ? { data_types: selection.dataTypes } : {}),
         left_out: { tables: SKIPPED_TABLES, columns: REDACTED_COLUMNS, values: REDACTED_VALUES, users: ['password_hash'] },
         system_roles: systemRoles,
       })
       const counts: Record<string, number> = {}
-      const { rows: users } = await tx.query(MEMBER_USERS_SQL, [tx.tenantId])
-      counts.users = await writer.table('users', [users])
+      if (selection.users) {
+        const { rows: users } = await tx.query(MEMBER_USERS_SQL, [tx.tenantId])
+        counts.users = await writer.table('users', [users])
+      }
       for (const table of tables) counts[table] = await writer.table(table, batches(tx, table))
       await writer.end(counts)
     }),
@@ -88,16 +93,6 @@ function redact(table: string, row: Record<string, unknown>): Record<string, unk
   }
   return row
 }
-
-/** JSON for every driver's values: bytes as base64, 64-bit integers as strings, dates as ISO 8601. */
-const toJson = (value: unknown) =>
-  JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === 'bigint') return v.toString()
-    if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')
-    // Buffer.toJSON runs before the replacer sees it.
-    if (v && typeof v === 'object' && (v as { type?: unknown }).type === 'Buffer' && Array.isArray((v as { data?: unknown }).data)) return Buffer.from((v as { data: number[] }).data).toString('base64')
-    return v
-  })
 
 /** Writes with backpressure (when asked); rejects when the reader has gone (the transaction then ends). */
 class Sink {

@@ -131,14 +131,16 @@ export interface DeliveryRow {
 }
 
 /** Newest first. */
-export async function listDeliveries(tx: TenantTx, endpointId: string, limit: number, before: Position | undefined): Promise<(DeliveryRow & { position: string })[]> {
+export async function listDeliveries(tx: TenantTx, endpointId: string, limit: number, before: Position | undefined, statuses?: readonly string[]): Promise<(DeliveryRow & { position: string })[]> {
+  // The (tenant_id, endpoint_id, created_at) index walks the endpoint's deliveries newest first; the status is checked on the way.
   const { rows } = await tx.query<DeliveryRow & { position: string }>(
     `select id, endpoint_id, event_id, event_type, status, attempts, next_attempt_at, last_status_code, last_error, body, created_at, delivered_at,
             created_at::text as position
        from webhook_deliveries
       where tenant_id = $1 and endpoint_id = $2 and ($3::timestamptz is null or (created_at, id) < ($3::timestamptz, $4::uuid))
+        and ($6::text[] is null or status = any($6::text[]))
       order by created_at desc, id desc limit $5`,
-    [tx.tenantId, endpointId, before?.at ?? null, before?.id ?? null, limit + 1],
+    [tx.tenantId, endpointId, before?.at ?? null, before?.id ?? null, limit + 1, statuses ?? null],
   )
   return rows
 }

@@ -114,7 +114,13 @@ export const ReplayBody = Type.Object(
   { additionalProperties: false },
 )
 export const ReplayResponse = Type.Object({ replayed: Type.Integer({ description: 'deliveries queued again' }) })
-export const ListDeliveriesQuery = Type.Object(PageQuery, { additionalProperties: false })
+export const ListDeliveriesQuery = Type.Object(
+  {
+    ...PageQuery,
+    status: Type.Optional(Type.Array(DeliveryStatus, { minItems: 1, uniqueItems: true, description: 'only deliveries in one of these statuses: ?status=dlq, or repeated (?status=failed&status=dlq)' })),
+  },
+  { additionalProperties: false },
+)
 
 export const WebhookEventTypesResponse = Type.Object({
   data: Type.Array(Type.Object({

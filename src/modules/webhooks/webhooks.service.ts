@@ -129,11 +129,12 @@ export class WebhooksService {
     return this.seal(tx, endpointId, newWebhookSecret())
   }
 
-  async listDeliveries(endpointId: string, options: { limit?: number; cursor?: string }): Promise<Page<DeliveryRow>> {
+  /** Newest first; `status` narrows the list (the cursor is a position, so pages stay exact under it). */
+  async listDeliveries(endpointId: string, options: { limit?: number; cursor?: string; status?: DeliveryRow['status'][] }): Promise<Page<DeliveryRow>> {
     const limit = options.limit ?? 50
     const rows = await withTenant(this.db, async (tx) => {
       if (!(await repository.findEndpoint(tx, endpointId))) throw notFound('webhook', endpointId)
-      return repository.listDeliveries(tx, endpointId, limit, decodeCursor(options.cursor))
+      return repository.listDeliveries(tx, endpointId, limit, decodeCursor(options.cursor), options.status)
     })
     return page(rows, limit)
   }
