@@ -8,9 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkAppRole } from '../src/db/index.ts'
 import { ensurePlatformAdmin } from '../src/modules/users/platform-admins.ts'
 import { bearer, createTestApi, PASSWORD, type TestApi } from './support/api.ts'
-import { expectOk, ownerRows } from './support/platform.ts'
+import { expectOk, expectProblem, ownerRows } from './support/platform.ts'
 import { APP_ROLE, serverUrl } from './support/test-env.ts'
 
+// Platform admins get the strictest password policy.
+const STRONG_PASSWORD = `${PASSWORD} ÄÖ 9!`
 let api: TestApi
 let org: Awaited<ReturnType<TestApi['signUp']>>
 let admin: { id: string; email: string }
@@ -18,7 +20,7 @@ beforeAll(async () => {
   api = await createTestApi()
   org = await api.signUp()
   const email = `operator-${randomUUID().slice(0, 8)}@example.test`
-  admin = { email, id: (await ensurePlatformAdmin(api.testDb.db, email, `${PASSWORD} ÄÖ 9!`, { existingPassword: 'refuse' })).id }
+  admin = { email, id: (await ensurePlatformAdmin(api.testDb.db, email, STRONG_PASSWORD, { existingPassword: 'refuse' })).id }
   // Something in the tenant's log to lose.
   for (let i = 0; i < 3; i++) {
     expectOk(await api.app.inject({ method: 'POST', url: '/api/v1/inventory', headers: bearer(org.token), payload: { item_code: `I-${i}`, name: 'thing' } }), 201)
@@ -89,6 +91,16 @@ describe('the app role', () => {
     await refused("delete from permissions where name = 'audit:read'")
     expect(await verify()).toEqual(before)
   })
+})
+
+it('an invitation sets no password on a platform admin: a clear refusal, and the invitation still works once the operator set one', async () => {
+  const email = `promoted-${randomUUID().slice(0, 8)}@example.test`
+  const added = expectOk(await api.app.inject({ method: 'POST', url: '/api/v1/members', headers: bearer(org.token), payload: { email, role: 'Analyst' } }), 201)
+  await ensurePlatformAdmin(api.testDb.db, email, undefined, { existingPassword: 'keep' })
+  const accept = () => api.app.inject({ method: 'POST', url: '/api/v1/auth/accept-invite', payload: { token: added.invitation_token, password: STRONG_PASSWORD } })
+  expect(expectProblem(await accept(), 409, 'conflict').detail).toMatch(/platform admin without a password/)
+  await ensurePlatformAdmin(api.testDb.db, email, STRONG_PASSWORD, { existingPassword: 'reset' })
+  expectOk(await accept())
 })
 
 describe('the erase function', () => {

@@ -123,6 +123,10 @@ export class AuthService {
         if (!found || found.status !== 'active' || membership?.status !== 'invited') throw invalid()
         // An account that already has a password (invited elsewhere first, or brought in by an
         // import) proves it here: an invitation token alone never signs anyone in to it.
+        // Request traffic may not set a platform admin's password (D73): the operator sets it.
+        if (!found.has_password && found.is_platform_admin) {
+          throw new AppError('conflict', 'this account is a platform admin without a password: set one with tenantry user create-admin --reset-password, then accept the invitation with it')
+        }
         if (found.has_password) {
           const login = await users.findLoginByEmail(tx, found.email)
           if (!(await verifyPassword(login?.password_hash, input.password)).ok) {
