@@ -110,9 +110,12 @@ describe('verify', () => {
     await asApp(head, `update audit_chain_heads set last_hash = $2 where tenant_id = $1`, [head, Buffer.alloc(32, 1)])
     expect(await audit().verify(head)).toMatchObject({ ok: false, first_bad_seq: 3, reason: expect.stringMatching(/head's hash/) })
 
-    // The app role may update the head (appends do): moving the anchor must not hide entries.
+    // The app role may move the head's seq and hash (appends do), never the anchor (D73); the
+    // owner may, and moving it must not hide entries.
     const moved = await chainOf(4)
-    await asApp(moved, `update audit_chain_heads set purged_through_seq = 2, purged_through_hash = (select hash from audit_log where tenant_id = $1 and seq = 2) where tenant_id = $1`, [moved])
+    const moveAnchor = `update audit_chain_heads set purged_through_seq = 2, purged_through_hash = (select hash from audit_log where tenant_id = $1 and seq = 2) where tenant_id = $1`
+    await expect(asApp(moved, moveAnchor, [moved])).rejects.toMatchObject({ code: '42501' })
+    await owner(moveAnchor, [moved])
     expect(await audit().verify(moved)).toMatchObject({ ok: false, first_bad_seq: 1, reason: expect.stringMatching(/anchor/) })
 
     // Nor may rewinding the head hide the last entries.

@@ -31,6 +31,14 @@ export interface Database {
   tenantStatement<Row = Record<string, unknown>>(tenantId: string, text: string, params?: readonly unknown[]): Promise<QueryResult<Row>>
   /** One transaction as the app role with no tenant: tenant-scoped tables show no rows. */
   systemTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
+  /**
+   * One transaction as the schema owner (no switch to the app role), in tenantId's context when
+   * one is given: the platform writes request traffic may not make (tenant lifecycle, platform
+   * admins, user erasure, audit retention and erasure; docs/decisions.md D73). The tenant
+   * variable is set as in tenantTransaction, so forced RLS still holds an owner without BYPASSRLS
+   * to that tenant.
+   */
+  ownerTransaction<T>(tenantId: string | undefined, fn: (tx: Queryable) => Promise<T>): Promise<T>
   /** A dedicated owner session (holds one connection for fn's duration). */
   withOwnerSession<T>(fn: (session: OwnerSession) => Promise<T>): Promise<T>
   /** Throws when the database does not answer within timeoutMs. */

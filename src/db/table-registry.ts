@@ -24,6 +24,7 @@ export const tableRegistry: Readonly<Record<string, TableScope>> = {
   tenant_data_keys: 'tenant',
   api_keys: 'tenant',
   audit_chain_heads: 'tenant',
+  audit_chain_witnesses: 'tenant',
   audit_log: 'tenant',
   rbac_audit_log: 'tenant',
   inventory_items: 'tenant',
@@ -39,10 +40,10 @@ export const tableRegistry: Readonly<Record<string, TableScope>> = {
 }
 
 /**
- * Tenant tables the app role may only append to (INSERT, SELECT): a tenant purge erases them
- * through tenantry_erase_tenant_logs (migration 0004) instead of DELETE.
+ * Tenant tables the app role may only append to (INSERT, SELECT; the witnesses it only reads): a
+ * tenant purge erases them through tenantry_erase_tenant_logs (migrations 0004, 0011) instead of DELETE.
  */
-export const appendOnlyTables: ReadonlySet<string> = new Set(['audit_log', 'rbac_audit_log', 'audit_chain_heads'])
+export const appendOnlyTables: ReadonlySet<string> = new Set(['audit_log', 'rbac_audit_log', 'audit_chain_heads', 'audit_chain_witnesses'])
 
 export const tenantTables = (registry = tableRegistry): string[] =>
   Object.entries(registry)

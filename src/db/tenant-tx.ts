@@ -33,6 +33,19 @@ export async function withTenant<T>(db: Database, tenantOrFn: string | TenantWor
 }
 
 /**
+ * Like withTenant, but as the schema owner (Database.ownerTransaction): the platform writes the
+ * app role holds no privilege for (docs/decisions.md D73): tenant lifecycle, audit retention.
+ * CAUTION: only code that has already authorised an operator (or a job) may call it.
+ */
+export async function withTenantAsOwner<T>(db: Database, fn: TenantWork<T>): Promise<T> {
+  const tenantId = currentTenantId()
+  const committed: ((db: Database) => void)[] = []
+  const value = await db.ownerTransaction(tenantId, (tx) => fn(bind(tx, tenantId, committed)))
+  runAfterCommit(db, committed)
+  return value
+}
+
+/**
  * Like withTenant, read-only, with one snapshot for every statement (REPEATABLE READ): what a
  * tenant export reads is the tenant as of one moment, whatever commits meanwhile.
  */

@@ -1,6 +1,6 @@
 import pg from 'pg'
 import type { Database, OwnerSession, PoolStats, Queryable, QueryResult, TransactionOptions } from '../database.ts'
-import { assertTenantId, contextStatement, NO_TENANT } from '../context-statement.ts'
+import { assertTenantId, contextStatement, NO_TENANT, SET_TENANT_SQL } from '../context-statement.ts'
 import { runPipeline, submitPipeline, type Step } from './pipelined-query.ts'
 import { statementName } from './statement-names.ts'
 import { withTimeout } from '../../lib/with-timeout.ts'
@@ -82,6 +82,11 @@ export class PgDatabase implements Database {
     return this.transaction(NO_TENANT, fn)
   }
 
+  ownerTransaction<T>(tenantId: string | undefined, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    if (tenantId !== undefined) assertTenantId(tenantId)
+    return this.transaction(tenantId ?? NO_TENANT, fn, BEGIN, this.ownerPool, step(SET_TENANT_SQL, [tenantId ?? NO_TENANT]))
+  }
+
   async withOwnerSession<T>(fn: (session: OwnerSession) => Promise<T>): Promise<T> {
     const client = await this.ownerPool.connect()
     let broken: Error | undefined
@@ -139,8 +144,8 @@ export class PgDatabase implements Database {
     if (this.ownerPool !== this.appPool) await this.ownerPool.end()
   }
 
-  private async transaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>, begin = BEGIN): Promise<T> {
-    const client = await this.appPool.connect()
+  private async transaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>, begin = BEGIN, pool = this.appPool, context = this.contextStep(tenantId)): Promise<T> {
+    const client = await pool.connect()
     let begun = false
     let finished = false
     const tx: Queryable = {
@@ -151,7 +156,7 @@ export class PgDatabase implements Database {
           if (!begun) {
             begun = true
             // BEGIN, the context and the first statement travel together: one round trip.
-            return toResult<Row>(await runPipeline(client, [begin, this.contextStep(tenantId), step(text, params)]))
+            return toResult<Row>(await runPipeline(client, [begin, context, step(text, params)]))
           }
           return toResult<Row>(await runPipeline(client, [step(text, params)]))
         } finally {

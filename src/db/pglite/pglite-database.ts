@@ -1,6 +1,6 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite'
 import type { Database, OwnerSession, PoolStats, Queryable, QueryResult, TransactionOptions } from '../database.ts'
-import { assertTenantId, contextStatement, NO_TENANT } from '../context-statement.ts'
+import { assertTenantId, contextStatement, NO_TENANT, SET_TENANT_SQL } from '../context-statement.ts'
 import { observeQuery } from '../../observability/db-metrics.ts'
 import type { DataDirLock } from './data-dir-lock.ts'
 
@@ -52,6 +52,11 @@ export class PgliteDatabase implements Database {
     return this.transaction(NO_TENANT, fn)
   }
 
+  ownerTransaction<T>(tenantId: string | undefined, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    if (tenantId !== undefined) assertTenantId(tenantId)
+    return this.transaction(tenantId ?? NO_TENANT, fn, {}, { text: SET_TENANT_SQL, values: [tenantId ?? NO_TENANT] })
+  }
+
   async withOwnerSession<T>(fn: (session: OwnerSession) => Promise<T>): Promise<T> {
     this.assertOpen()
     return fn({
@@ -99,14 +104,18 @@ export class PgliteDatabase implements Database {
     }
   }
 
-  private async transaction<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+  private async transaction<T>(
+    tenantId: string,
+    fn: (tx: Queryable) => Promise<T>,
+    options: TransactionOptions = {},
+    context: { text: string; values: readonly unknown[] } = contextStatement(tenantId, this.appRole, false),
+  ): Promise<T> {
     this.assertOpen()
     return this.pglite.transaction(async (pgTx: Transaction) => {
       // PGlite runs one transaction at a time, so nothing changes under it anyway; the mode is
       // set for what it also forbids (writes).
       if (options.snapshot) await pgTx.query('set transaction isolation level repeatable read, read only')
-      const { text, values } = contextStatement(tenantId, this.appRole, false)
-      await pgTx.query(text, values as unknown[])
+      await pgTx.query(context.text, context.values as unknown[])
       let finished = false
       const tx: Queryable = {
         query: async <Row>(sql: string, params: readonly unknown[] = []) => {

@@ -1,7 +1,7 @@
 // Checking one tenant's hash chain, entry by entry, from the anchor to the head. Pure: the
 // service feeds it rows read in seq order; nothing here touches the database.
 import { entryHash, GENESIS_HASH } from './audit-log.ts'
-import type { AuditRow, ChainHeadRow } from './audit.repository.ts'
+import type { AuditRow, ChainHeadRow, ChainWitnessRow } from './audit.repository.ts'
 
 export interface VerifyResult {
   ok: boolean
@@ -19,7 +19,9 @@ export interface VerifyResult {
 /**
  * Walks the chain: each stored entry must be the next seq, link to the previous hash, and hash
  * to its own `hash` when recomputed from its stored fields; the last one must be the head. A
- * chain with no head row has no entries (GENESIS at seq 0).
+ * chain with no head row has no entries (GENESIS at seq 0), unless its witness (kept by the
+ * owner's trigger, out of the app role's reach) says otherwise: the head and anchor must be
+ * where the witness saw the last append and purge leave them.
  */
 export class ChainCheck {
   private expectedSeq: bigint
@@ -32,12 +34,26 @@ export class ChainCheck {
   constructor(
     private readonly tenantId: string,
     private readonly head: ChainHeadRow | undefined,
+    private readonly witness?: ChainWitnessRow,
   ) {
     this.anchorSeq = BigInt(head?.purged_through_seq ?? 0)
     this.headSeq = BigInt(head?.last_seq ?? 0)
     this.expectedSeq = this.anchorSeq + 1n
     this.prevHash = this.anchorSeq > 0n ? (head?.purged_through_hash ?? new Uint8Array()) : GENESIS_HASH
     if (this.anchorSeq > 0n && !head?.purged_through_hash) this.fail(this.anchorSeq + 1n, `the purge anchor at seq ${this.anchorSeq} has no hash`)
+  }
+
+  /** A head or anchor the witness did not see: moved, or removed with the entries behind it. */
+  private compareWithWitness(witness: ChainWitnessRow): void {
+    const witnessedSeq = BigInt(witness.last_seq)
+    const witnessedAnchor = BigInt(witness.purged_through_seq)
+    if (!this.head) {
+      this.fail(1n, `the chain head is missing, but the log was appended to up to seq ${witnessedSeq}`)
+    } else if (witnessedSeq !== this.headSeq || !sameBytes(witness.last_hash, this.head.last_hash)) {
+      this.fail(witnessedSeq < this.headSeq ? witnessedSeq + 1n : this.headSeq + 1n, `the chain head (seq ${this.headSeq}) is not where the last append left it (seq ${witnessedSeq})`)
+    } else if (witnessedAnchor !== this.anchorSeq || !sameNullableBytes(witness.purged_through_hash, this.head.purged_through_hash)) {
+      this.fail(this.anchorSeq + 1n, `the purge anchor (seq ${this.anchorSeq}) is not where the last purge left it (seq ${witnessedAnchor})`)
+    }
   }
 
   get failed(): boolean {
@@ -80,6 +96,9 @@ export class ChainCheck {
       const lastSeq = this.expectedSeq - 1n
       if (lastSeq < this.headSeq) this.fail(this.expectedSeq, `entries ${this.expectedSeq}..${this.headSeq} are missing: the chain head is at seq ${this.headSeq}`)
       else if (!sameBytes(this.prevHash, this.head?.last_hash ?? GENESIS_HASH)) this.fail(lastSeq, `the chain head's hash does not match entry ${lastSeq}`)
+      // A chain that is whole from its anchor to its head may still have lost its tail (or all
+      // of it) together with the head: the witness says where the head should be.
+      else if (this.witness) this.compareWithWitness(this.witness)
     }
     const base = { checked: this.checked, anchor_seq: Number(this.anchorSeq), head_seq: Number(this.headSeq) }
     return this.failure ? { ok: false, ...base, first_bad_seq: Number(this.failure.seq), reason: this.failure.reason } : { ok: true, ...base }
@@ -89,6 +108,10 @@ export class ChainCheck {
     this.failure ??= { seq, reason }
     return false
   }
+}
+
+function sameNullableBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  return a === null || b === null ? a === b : sameBytes(a, b)
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

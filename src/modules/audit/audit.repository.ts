@@ -30,6 +30,14 @@ export interface ChainHeadRow {
   purged_through_hash: Uint8Array | null
 }
 
+/** The chain as the owner's trigger last saw it (migration 0011), out of the app role's reach. */
+export interface ChainWitnessRow {
+  last_seq: string
+  last_hash: Uint8Array
+  purged_through_seq: string
+  purged_through_hash: Uint8Array | null
+}
+
 export interface AuditFilters {
   actor_type?: ActorType
   actor_id?: string
@@ -82,25 +90,42 @@ export async function findChainHead(tx: TenantTx, options: { lock?: boolean } = 
   return rows[0]
 }
 
+export interface ChainState {
+  head: ChainHeadRow | undefined
+  /** Undefined for a tenant without entries, or whose chain began before migration 0011 and was not backfilled. */
+  witness: ChainWitnessRow | undefined
+  firstSeq: string | undefined
+  lastSeq: string | undefined
+}
+
 /**
- * The head with the lowest and highest seq stored, in one statement (one snapshot): an append
- * moves the head and adds its entry in one transaction, so they can only disagree if tampered with.
+ * The head and its witness with the lowest and highest seq stored, in one statement (one
+ * snapshot): an append moves the head, adds its entry and (by trigger) moves the witness in one
+ * transaction, so they can only disagree if tampered with.
  */
-export async function chainState(tx: TenantTx): Promise<{ head: ChainHeadRow | undefined; firstSeq: string | undefined; lastSeq: string | undefined }> {
-  const { rows } = await tx.query<Partial<ChainHeadRow> & { first_seq: string | null; stored_seq: string | null }>(
+export async function chainState(tx: TenantTx): Promise<ChainState> {
+  type Row = Partial<ChainHeadRow> & { first_seq: string | null; stored_seq: string | null } & { [K in keyof ChainWitnessRow as `w_${K}`]: ChainWitnessRow[K] | null }
+  const { rows } = await tx.query<Row>(
     `select h.last_seq::text as last_seq, h.last_hash, h.purged_through_seq::text as purged_through_seq, h.purged_through_hash,
+            w.last_seq::text as w_last_seq, w.last_hash as w_last_hash, w.purged_through_seq::text as w_purged_through_seq, w.purged_through_hash as w_purged_through_hash,
             (select min(seq)::text from audit_log where tenant_id = $1) as first_seq,
             (select max(seq)::text from audit_log where tenant_id = $1) as stored_seq
-       from (select 1) as one left join audit_chain_heads h on h.tenant_id = $1`,
+       from (select 1) as one left join audit_chain_heads h on h.tenant_id = $1 left join audit_chain_witnesses w on w.tenant_id = $1`,
     [tx.tenantId],
   )
-  const { first_seq, stored_seq, ...head } = rows[0]!
-  return { head: head.last_seq == null ? undefined : (head as ChainHeadRow), firstSeq: first_seq ?? undefined, lastSeq: stored_seq ?? undefined }
+  const { first_seq, stored_seq, w_last_seq, w_last_hash, w_purged_through_seq, w_purged_through_hash, ...head } = rows[0]!
+  return {
+    head: head.last_seq == null ? undefined : (head as ChainHeadRow),
+    witness: w_last_seq == null ? undefined : { last_seq: w_last_seq, last_hash: w_last_hash!, purged_through_seq: w_purged_through_seq!, purged_through_hash: w_purged_through_hash },
+    firstSeq: first_seq ?? undefined,
+    lastSeq: stored_seq ?? undefined,
+  }
 }
 
 /**
  * Removes the tenant's entries created before `before` through the SECURITY DEFINER function
- * (the app role has no DELETE on audit_log); it records the last removed entry as the anchor.
+ * (the app role has no DELETE on audit_log, nor EXECUTE on it: call it as the owner, D73); it
+ * records the last removed entry as the anchor, on the head and its witness.
  */
 export async function purgeBefore(tx: TenantTx, before: Date): Promise<number> {
   const { rows } = await tx.query<{ removed: string | number }>('select tenantry_purge_audit_log($1, $2) as removed', [tx.tenantId, before.toISOString()])

@@ -1,5 +1,5 @@
 import { getContext, runWithContext, runWithTenant, tryGetContext, TenantContextError, type Actor } from '../../context/index.ts'
-import { forEachTenant, withTenant, withTenantStatement, type Database, type ForEachTenantResult } from '../../db/index.ts'
+import { forEachTenant, withTenant, withTenantAsOwner, withTenantStatement, type Database, type ForEachTenantResult } from '../../db/index.ts'
 import { AppError } from '../../errors/index.ts'
 import { ChainCheck, type VerifyResult } from './audit-chain.ts'
 import { recordAudit } from './audit-log.ts'
@@ -105,7 +105,8 @@ export class AuditService {
    */
   purgeBefore(tenantId: string, before: Date): Promise<PurgeResult> {
     return inTenant(tenantId, () =>
-      withTenant(this.db, async (tx) => {
+      // As the owner: removing entries is no path request traffic's role holds (D73).
+      withTenantAsOwner(this.db, async (tx) => {
         // The head's row lock serialises purges of one tenant: two at once could otherwise both
         // delete and the one committing last write back the older anchor.
         const head = await repository.findChainHead(tx, { lock: true })
@@ -130,7 +131,7 @@ export class AuditService {
 
   private async verifyOnce(tenantId: string): Promise<VerifyResult> {
     const state = await withTenantStatement(this.db, (tx) => repository.chainState(tx))
-    const check = new ChainCheck(tenantId, state.head)
+    const check = new ChainCheck(tenantId, state.head, state.witness)
     check.belowAnchor(state.firstSeq)
     while (!check.failed) {
       const range = { afterSeq: check.lastSeq, throughSeq: String(check.headSeq) }

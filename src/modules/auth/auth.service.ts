@@ -1,7 +1,7 @@
 import type { InvalidationBus } from '../../cache/invalidation-bus.ts'
 import type { Config } from '../../config/index.ts'
 import { runWithTenant } from '../../context/index.ts'
-import { withSystem, withTenant, type Database } from '../../db/index.ts'
+import { withPlatform, withSystem, withTenant, type Database } from '../../db/index.ts'
 import { AppError } from '../../errors/index.ts'
 import type { TenantDirectory, TenantRecord } from '../access/tenant-directory.ts'
 import { assertPassword } from '../members/members.service.ts'
@@ -57,7 +57,7 @@ export class AuthService {
       throw new AppError('rate_limited', 'too many failed logins; try again later', { retry_after: wait })
     }
 
-    const user = await withSystem(db, (tx) => users.findUserByEmail(tx, email))
+    const user = await withSystem(db, (tx) => users.findLoginByEmail(tx, email))
     const verification = await verifyPassword(user?.password_hash, input.password)
     if (!user || !verification.ok) {
       const locked = await throttle.recordFailure(email, ip)
@@ -73,8 +73,10 @@ export class AuthService {
     }
     if (verification.needsRehash) {
       // Legacy bcrypt (or weaker argon2) hashes are upgraded while we hold the plain password.
+      // As the owner: a platform admin's hash is not the app role's to write (D73), and this
+      // write follows the proof of the password, never a request's say-so.
       const upgraded = await hashPassword(input.password)
-      await withSystem(db, (tx) => users.setPasswordHash(tx, user.id, upgraded))
+      await withPlatform(db, (tx) => users.setPasswordHash(tx, user.id, upgraded))
     }
     const tenant = await this.loginTenant(user, input.tenant).catch((error: unknown) => {
       security?.event('auth.login_failed', { reason: error instanceof AppError ? error.code : 'error', user_id: user.id, ip })
@@ -121,8 +123,13 @@ export class AuthService {
         if (!found || found.status !== 'active' || membership?.status !== 'invited') throw invalid()
         // An account that already has a password (invited elsewhere first, or brought in by an
         // import) proves it here: an invitation token alone never signs anyone in to it.
-        if (found.password_hash) {
-          if (!(await verifyPassword(found.password_hash, input.password)).ok) {
+        // Request traffic may not set a platform admin's password (D73): the operator sets it.
+        if (!found.has_password && found.is_platform_admin) {
+          throw new AppError('conflict', 'this account is a platform admin without a password: set one with tenantry user create-admin --reset-password, then accept the invitation with it')
+        }
+        if (found.has_password) {
+          const login = await users.findLoginByEmail(tx, found.email)
+          if (!(await verifyPassword(login?.password_hash, input.password)).ok) {
             throw new AppError('invalid_credentials', 'this account already has a password: accept the invitation with it')
           }
         } else await users.setPasswordHash(tx, userId, passwordHash)

@@ -13,7 +13,7 @@ export async function databaseChecks(db: Database): Promise<CheckResult[]> {
     await attempt('row-level-security', async () =>
       judged('row-level-security', await db.withOwnerSession((session) => checkTableRegistry(session, db.appRole)), 'every tenant table has forced row-level security with the tenant policy, and its tenant_id and indexes'),
     ),
-    await attempt('app-role', async () => judged('app-role', await checkAppRole(db), `request traffic runs as ${db.appRole}: no superuser, no BYPASSRLS, owns no table`)),
+    await attempt('app-role', async () => judged('app-role', await checkAppRole(db), `request traffic runs as ${db.appRole}: no superuser, no BYPASSRLS, owns no table, holds none of the platform's privileges`)),
     await attempt('lookup-owners', async () =>
       judged('lookup-owners', await db.withOwnerSession(checkLookupOwners), 'the cross-tenant membership lookups run as a role that row-level security does not hide memberships from'),
     ),

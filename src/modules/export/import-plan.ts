@@ -14,6 +14,7 @@ export const NOT_IMPORTED: Readonly<Record<string, string>> = {
   audit_log:
     "each entry's hash covers its tenant, so copied entries cannot verify in this tenant's chain: the tenant.imported entry records the file's SHA-256 and the source chain's head instead (the file's own entries still verify against the source tenant's id)",
   audit_chain_heads: 'the target keeps its own chain (see audit_log)',
+  audit_chain_witnesses: 'the target keeps its own chain (see audit_log)',
   invitations: "their tokens are not in the file and name the source tenant: invited members get new invitations",
   usage_daily: "metering of the source tenant's traffic: copied, the same requests would count twice against quotas and in billing",
 }
@@ -23,7 +24,7 @@ export const NOT_IMPORTED: Readonly<Record<string, string>> = {
  * tenant gains from operators' calls, and which the import appends to or leaves alone.
  * tenant_configurations may hold what provisioning wrote (DEFAULT_CONFIGURATION), nothing else.
  */
-export const IGNORED_FOR_EMPTINESS: ReadonlySet<string> = new Set(['audit_log', 'audit_chain_heads', 'rbac_audit_log', 'usage_daily', 'tenant_data_keys'])
+export const IGNORED_FOR_EMPTINESS: ReadonlySet<string> = new Set(['audit_log', 'audit_chain_heads', 'audit_chain_witnesses', 'rbac_audit_log', 'usage_daily', 'tenant_data_keys'])
 
 // The dispatcher claims these; a copied delivery in one of them would be sent by the import.
 const DUE_DELIVERY = new Set(['pending', 'delivering', 'failed'])

@@ -42,7 +42,7 @@ export class ImportedUsers {
     const users = rows.map(({ row, at }) => this.validate(row, at))
     const { rows: existing } = await tx.query<{ id: string; email: string; has_password: boolean }>(
       // An erased account is nobody: its placeholder address matches no one (a new row with it is refused).
-      "select id, email, password_hash is not null as has_password from users where email = any($1::text[]) and status <> 'erased'",
+      "select id, email, has_password from users where email = any($1::text[]) and status <> 'erased'",
       [users.map((user) => user.email)],
     )
     const byEmail = new Map(existing.map((user) => [user.email, user]))

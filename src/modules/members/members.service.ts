@@ -74,7 +74,7 @@ export class MembersService {
       }
       user ??= await users.insertUser(tx, { email: input.email!, name: input.name, passwordHash, defaultTenantId: tx.tenantId })
       if (await repository.findMember(tx, user.id)) throw new AppError('already_exists', 'this person is already a member')
-      const invite = !user.password_hash
+      const invite = !user.has_password
       await repository.insertMembership(tx, { userId: user.id, roleId: role.id, customRole: !role.is_system, status: invite ? 'invited' : 'active' })
       await users.setDefaultTenantIfUnset(tx, user.id, tx.tenantId)
       const result: AddedMember = { member: (await repository.findMember(tx, user.id))! }

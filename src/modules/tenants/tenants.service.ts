@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { InvalidationBus } from '../../cache/invalidation-bus.ts'
 import type { Config } from '../../config/index.ts'
 import { runWithTenant } from '../../context/index.ts'
-import { appendOnlyTables, tenantTables, withSystem, withTenant, type Database, type TenantTx } from '../../db/index.ts'
+import { appendOnlyTables, tenantTables, withSystem, withTenantAsOwner, type Database, type TenantTx } from '../../db/index.ts'
 import { AppError, notFound } from '../../errors/index.ts'
 import { decodeCursor, page } from '../../http/pagination.ts'
 import { SecurityLog } from '../../observability/security-log.ts'
@@ -41,6 +41,7 @@ export class TenantsService {
   /**
    * Provisioning is one transaction in the new tenant's context: the row (provisioning), every
    * provisioner, the platform audit entry, then active. A failure anywhere leaves nothing.
+   * Every write to the tenants row runs as the owner: the app role only reads it (D73).
    */
   async create(input: CreateTenantInput, inTransaction?: (tx: TenantTx, tenant: TenantRow) => Promise<void>): Promise<Tenant> {
     assertNotBlank(input.name)
@@ -59,7 +60,7 @@ export class TenantsService {
   private async provision(input: CreateTenantInput, slug: string, inTransaction?: (tx: TenantTx, tenant: TenantRow) => Promise<void>): Promise<Tenant> {
     const id = randomUUID()
     const row = await runWithTenant(id, () =>
-      withTenant(this.db, async (tx) => {
+      withTenantAsOwner(this.db, async (tx) => {
         const inserted = await repository.insertTenant(tx, { id, slug, name: input.name.trim(), plan: input.plan ?? 'basic', settings: input.settings ?? {} })
         for (const provision of this.provisioners) await provision(tx, inserted)
         if (inTransaction) await inTransaction(tx, inserted)
@@ -173,7 +174,7 @@ export class TenantsService {
   private async purgeWhere(id: string, deletedBefore: Date | undefined): Promise<{ id: string; purged: Record<string, number> } | null> {
     await this.get(id) // 404 before entering the tenant's context
     const purged = await runWithTenant(id, () =>
-      withTenant(this.db, async (tx) => {
+      withTenantAsOwner(this.db, async (tx) => {
         // Checked under the row lock: a reactivation committed a moment ago must win.
         const current = await repository.lockTenant(tx, id)
         if (deletedBefore && (current?.status !== 'deleted' || !current.deleted_at || current.deleted_at >= deletedBefore)) return null
@@ -204,7 +205,7 @@ export class TenantsService {
   ): Promise<Tenant> {
     await this.get(id) // 404 before entering the tenant's context
     const row = await runWithTenant(id, () =>
-      withTenant(this.db, async (tx) => {
+      withTenantAsOwner(this.db, async (tx) => {
         // Locked: concurrent lifecycle changes see each other's result, not the same old state.
         const current = await repository.lockTenant(tx, id)
         if (!current) throw notFound('tenant', id)

@@ -1,4 +1,4 @@
-import { withSystem, type Database } from '../../db/index.ts'
+import { withPlatform, type Database } from '../../db/index.ts'
 import { recordPlatformAction } from '../audit/index.ts'
 import { hashPassword, passwordProblems } from '../auth/passwords.ts'
 import { AppError } from '../../errors/index.ts'
@@ -31,19 +31,21 @@ export async function ensurePlatformAdmin(
     if (problems.length > 0) throw new AppError('validation_failed', `the password needs ${problems.join(', ')}`, { field: 'password' })
   }
   const passwordHash = password === undefined ? undefined : await hashPassword(password)
-  return withSystem(db, async (tx) => {
+  // As the owner: the app role holds no privilege on platform rights (docs/decisions.md D73).
+  return withPlatform(db, async (tx) => {
     const existing = await users.findUserByEmail(tx, email)
     if (existing) {
-      if (passwordHash && existing.password_hash && options.existingPassword === 'refuse') {
+      if (passwordHash && existing.has_password && options.existingPassword === 'refuse') {
         throw new AppError('conflict', `${email} already has an account and a password: leave out the password to only make it a platform admin, or add --reset-password to replace the password too`)
       }
       await users.setPlatformAdmin(tx, existing.id, true)
-      if (passwordHash && (options.existingPassword === 'reset' || !existing.password_hash)) await users.setPasswordHash(tx, existing.id, passwordHash)
+      if (passwordHash && (options.existingPassword === 'reset' || !existing.has_password)) await users.setPasswordHash(tx, existing.id, passwordHash)
       if (!existing.is_platform_admin) await recordPlatformAction(tx, { action: 'platform_admin.promoted', targetType: 'user', targetId: existing.id })
       return { id: existing.id, created: false }
     }
     if (!passwordHash) throw new AppError('validation_failed', 'a new platform admin needs a password', { field: 'password' })
-    const user = await users.insertUser(tx, { email, passwordHash, isPlatformAdmin: true })
+    const user = await users.insertUser(tx, { email, passwordHash })
+    await users.setPlatformAdmin(tx, user.id, true)
     await recordPlatformAction(tx, { action: 'platform_admin.created', targetType: 'user', targetId: user.id })
     return { id: user.id, created: true }
   })

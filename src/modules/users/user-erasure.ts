@@ -3,7 +3,7 @@
 // tenant's context and audit log) and then everything in the user row that identifies the person.
 import type { InvalidationBus } from '../../cache/invalidation-bus.ts'
 import { runWithTenant } from '../../context/index.ts'
-import { withSystem, type Database } from '../../db/index.ts'
+import { withPlatform, withSystem, type Database } from '../../db/index.ts'
 import { AppError, notFound } from '../../errors/index.ts'
 import type { SecurityLog } from '../../observability/security-log.ts'
 import { recordPlatformAction } from '../audit/index.ts'
@@ -40,11 +40,11 @@ export class UserErasureService {
 
     // Disabled first: from here on no login succeeds and no token of theirs is accepted, on every
     // instance, while the memberships go one tenant at a time.
-    await withSystem(this.db, (tx) => users.disableUser(tx, userId))
+    await withPlatform(this.db, (tx) => users.disableUser(tx, userId))
     this.bus.publish({ kind: 'user', userId })
     const removed = await this.removeMemberships(userId, tenants)
 
-    const erased = await withSystem(this.db, async (tx) => {
+    const erased = await withPlatform(this.db, async (tx) => {
       const row = await users.scrubUser(tx, userId)
       if (row) await recordPlatformAction(tx, { action: 'user.erased', targetType: 'user', targetId: userId, metadata: { tenants: removed.length } })
       return row ?? (await users.findUserById(tx, userId))!
