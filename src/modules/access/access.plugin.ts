@@ -7,6 +7,7 @@ import { AppError } from '../../errors/index.ts'
 import type { Permission } from '../rbac/index.ts'
 import { isOperator, type Authenticator, type Principal } from './principal.ts'
 import type { MembershipRecord, TenantDirectory, TenantRecord } from './tenant-directory.ts'
+import { declareTenantQueryParam } from './tenant-query-param.ts'
 import { peekResolvedTenant, resolveTenant, selectorsOf, type Selector } from './tenant-resolver.ts'
 
 /** Who may call a route: anyone, any authenticated caller, platform operators, or a tenant's members. */
@@ -83,6 +84,7 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
     if (!access) throw new Error(`route ${route.method} ${route.url} declares no access (public, authenticated, platform or tenant)`)
     const permission = route.config?.permission
     if (access === 'tenant' && !permission) throw new Error(`tenant route ${route.method} ${route.url} declares no permission`)
+    if (access === 'tenant' && config.TENANT_QUERY_PARAM_ENABLED) declareTenantQueryParam(route)
     const check = (request: FastifyRequest, reply: FastifyReply, done: Done) => {
       let pending: Promise<void> | undefined
       try {

@@ -97,9 +97,14 @@ export function selectorsOf(
     const base = options.baseDomain.toLowerCase()
     if (host.endsWith(`.${base}`)) selectors.push({ source: 'subdomain', value: host.slice(0, -(base.length + 1)) })
   }
-  if (options.queryParamEnabled) {
-    const value = (request.query as Record<string, unknown> | undefined)?.tenant
-    if (typeof value === 'string') selectors.push({ source: 'query', value })
+  const query = (request.query as Record<string, unknown> | undefined)?.tenant
+  if (query !== undefined) {
+    // Refused rather than ignored while off: a caller relying on it learns at once that it names nothing here.
+    if (!options.queryParamEnabled) {
+      throw new AppError('validation_failed', `the tenant query parameter is off on this server (TENANT_QUERY_PARAM_ENABLED=false): name the tenant with the ${options.tenantHeader} header`, { field: 'tenant' })
+    }
+    // Repeated (?tenant=a&tenant=b): every value is a selector, so they must all agree.
+    for (const value of [query].flat()) if (typeof value === 'string') selectors.push({ source: 'query', value })
   }
   return selectors
 }
