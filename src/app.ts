@@ -111,6 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     directory: services.directory,
     onDenied: (request, tenant, permission) => services.rbac.onDenied(request, tenant, permission),
     limitRefusal: gate.refused,
+    security: services.security,
   })
   // After access, before any route registers.
   await app.register(rateLimits, { gate })

@@ -31,6 +31,8 @@ import { SecurityLog } from './observability/security-log.ts'
 /** Everything the routes call, wired once per app from the config, the database and Redis. */
 export interface Services {
   bus: InvalidationBus
+  /** The security event stream (D32), for what the HTTP layer itself refuses. */
+  security: SecurityLog
   directory: TenantDirectory
   tokens: TokenService
   authenticator: Authenticator
@@ -94,5 +96,5 @@ export function createServices(deps: { config: Config; db: Database; redis?: Red
   const tenantHealth = new TenantHealthService(db, usageReports, redis)
   const scheduler = new Scheduler({ db, logger: deps.logger })
   for (const job of standardJobs({ config, db, audit, tenants, forecasts, usage: usageReports })) scheduler.register(job)
-  return { bus, directory, tokens, authenticator, tenants, members, userErasure: new UserErasureService(db, members, bus, security), auth, config: configuration, rbac, apiKeys, inventory, orders, reports, forecasts, audit, webhooks, webhookDeliveries, dispatcher, rateLimits, usage, usageReports, exports: new ExportService(db), imports: new ImportService(db, { tenants, webhooks, bus }), tenantHealth, scheduler }
+  return { bus, security, directory, tokens, authenticator, tenants, members, userErasure: new UserErasureService(db, members, bus, security), auth, config: configuration, rbac, apiKeys, inventory, orders, reports, forecasts, audit, webhooks, webhookDeliveries, dispatcher, rateLimits, usage, usageReports, exports: new ExportService(db), imports: new ImportService(db, { tenants, webhooks, bus }), tenantHealth, scheduler }
 }
