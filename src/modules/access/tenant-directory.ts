@@ -33,6 +33,8 @@ const SLUG = /^[a-z0-9]([a-z0-9-]{1,61})[a-z0-9]$/
 export class TenantDirectory {
   private readonly tenants = new TtlCache<TenantRecord>(CACHE_TTL_MS)
   private readonly slugs = new TtlCache<string>(CACHE_TTL_MS)
+  /** label under BASE_DOMAIN → tenant id; any tenant's change may move a label. No misses: a new tenant routes at once, as slugs do. */
+  private readonly labels = new TtlCache<string>(CACHE_TTL_MS, 100_000)
   private readonly users = new TtlCache<UserRecord | null>(CACHE_TTL_MS)
   private readonly memberships = new TtlCache<MembershipRecord | null>(CACHE_TTL_MS, 100_000)
 
@@ -45,6 +47,7 @@ export class TenantDirectory {
         const cached = this.tenants.get(event.tenantId)
         if (cached) this.slugs.delete(cached.slug)
         this.tenants.delete(event.tenantId)
+        this.labels.clear()
         this.memberships.deletePrefix(`${event.tenantId}:`)
       } else if (event.kind === 'user') {
         this.users.delete(event.userId)
@@ -64,6 +67,21 @@ export class TenantDirectory {
     const id = this.slugs.get(value)
     if (id) return this.tenantById(id)
     const tenant = await this.loadTenant('slug = $1', value)
+    return tenant
+  }
+
+  /** The tenant <label>.BASE_DOMAIN routes to (host-labels.ts): by its subdomain, else by its slug if it has none. */
+  async tenantByLabel(label: string): Promise<TenantRecord | undefined> {
+    const value = label.toLowerCase()
+    if (!SLUG.test(value)) return undefined
+    const cached = this.labels.get(value)
+    if (cached !== undefined) return this.tenantById(cached)
+    // A subdomain wins over a slug: rows written before labels were claimed may hold both.
+    const tenant = await this.loadTenant(
+      `settings->>'subdomain' = $1 or (slug = $1 and settings->>'subdomain' is null) order by (settings->>'subdomain' = $1) is true desc limit 1`,
+      value,
+    )
+    if (tenant) this.labels.set(value, tenant.id)
     return tenant
   }
 

@@ -2,6 +2,7 @@
 // It fails closed: anything unclear is a 403, an unknown tenant and one the caller may not see
 // answer the same, and a selector that disagrees with the credential is refused.
 import { AppError } from '../../errors/index.ts'
+import { routingLabel } from '../tenants/index.ts'
 import type { TenantRecord } from './tenant-directory.ts'
 
 export type SelectorSource = 'header' | 'slug_header' | 'subdomain' | 'query'
@@ -19,6 +20,8 @@ export interface ResolutionPolicy {
 
 export interface TenantLookup {
   findTenant(ref: string): Promise<TenantRecord | undefined>
+  /** The tenant <label>.BASE_DOMAIN routes to: its subdomain, or its slug when it has none. */
+  tenantByLabel(label: string): Promise<TenantRecord | undefined>
   tenantById(id: string): Promise<TenantRecord | undefined>
   /** The cached tenant, without waiting (undefined when not cached). */
   peekTenant?(id: string): TenantRecord | undefined
@@ -39,7 +42,7 @@ export async function resolveTenant(
   }
 
   if (selectors.length > 0) {
-    const found = await Promise.all(selectors.map((selector) => lookup.findTenant(selector.value)))
+    const found = await Promise.all(selectors.map((selector) => (selector.source === 'subdomain' ? lookup.tenantByLabel(selector.value) : lookup.findTenant(selector.value))))
     if (found.some((tenant) => tenant === undefined)) throw denied()
     const ids = new Set(found.map((tenant) => tenant!.id))
     if (ids.size > 1) throw new AppError('tenant_mismatch', 'the tenant selectors of this request name different tenants')
@@ -65,13 +68,14 @@ export function peekResolvedTenant(credentialTenantId: string | undefined, selec
 
 /**
  * Selectors next to a tenant-bound credential must name that tenant. They are compared with the
- * bound tenant's own id and slug, without looking them up, so the answer does not reveal whether
+ * bound tenant's own id and slug (a subdomain with its routing label), without looking them up, so the answer does not reveal whether
  * the other tenant exists.
  */
 function checkSelectors(bound: TenantRecord, selectors: Selector[]): TenantRecord {
   for (const selector of selectors) {
     const value = selector.value.trim().toLowerCase()
-    if (value !== bound.id && value !== bound.slug) {
+    const names = selector.source === 'subdomain' ? value === routingLabel(bound) : value === bound.id || value === bound.slug
+    if (!names) {
       throw new AppError('tenant_mismatch', `the ${describe(selector.source)} names another tenant than the credential`)
     }
   }
