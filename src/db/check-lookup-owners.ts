@@ -1,8 +1,9 @@
 import type { OwnerSession } from './database.ts'
 
 // The SECURITY DEFINER functions that read memberships across tenants (migrations 0003 and 0010,
-// docs/decisions.md D20). The webhook claim is not here: its owner has a policy of its own (D28).
-const CROSS_TENANT_LOOKUPS = ['tenantry_user_tenants', 'tenantry_user_membership_tenants']
+// docs/decisions.md D20) and verified domains (0013, D75). The webhook claim is not here: its
+// owner has a policy of its own (D28).
+const CROSS_TENANT_LOOKUPS = ['tenantry_user_tenants', 'tenantry_user_membership_tenants', 'tenantry_domain_tenant']
 
 /**
  * A lookup runs as its owner, the role that migrated, and tenant_users forces row-level security

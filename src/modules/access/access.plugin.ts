@@ -72,6 +72,7 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
     subdomainEnabled: config.TENANT_SUBDOMAIN_ENABLED,
     baseDomain: config.BASE_DOMAIN,
     queryParamEnabled: config.TENANT_QUERY_PARAM_ENABLED,
+    customDomainsEnabled: config.TENANT_CUSTOM_DOMAINS_ENABLED,
   }
 
   // Set on /api routes by their access hook; routes outside /api have no principal.

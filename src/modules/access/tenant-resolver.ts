@@ -5,7 +5,7 @@ import { AppError } from '../../errors/index.ts'
 import { routingLabel } from '../tenants/index.ts'
 import type { TenantRecord } from './tenant-directory.ts'
 
-export type SelectorSource = 'header' | 'slug_header' | 'subdomain' | 'query'
+export type SelectorSource = 'header' | 'slug_header' | 'subdomain' | 'domain' | 'query'
 
 export interface Selector {
   source: SelectorSource
@@ -25,6 +25,10 @@ export interface TenantLookup {
   tenantById(id: string): Promise<TenantRecord | undefined>
   /** The cached tenant, without waiting (undefined when not cached). */
   peekTenant?(id: string): TenantRecord | undefined
+  /** The tenant id a verified custom domain routes to; undefined when the host is no tenant's. */
+  tenantIdByDomain(host: string): Promise<string | undefined>
+  /** tenantIdByDomain's cached answer (null: no tenant's; undefined: not cached). */
+  peekDomain?(host: string): string | null | undefined
 }
 
 const denied = () => new AppError('tenant_access_denied', 'the tenant does not exist or you have no access to it')
@@ -35,6 +39,7 @@ export async function resolveTenant(
   lookup: TenantLookup,
   policy: ResolutionPolicy,
 ): Promise<TenantRecord> {
+  if (selectors.some((selector) => selector.source === 'domain')) selectors = await settleDomains(selectors, lookup)
   if (credentialTenantId) {
     const bound = lookup.peekTenant?.(credentialTenantId) ?? (await lookup.tenantById(credentialTenantId))
     if (!bound) throw denied()
@@ -63,7 +68,40 @@ export async function resolveTenant(
  */
 export function peekResolvedTenant(credentialTenantId: string | undefined, selectors: Selector[], lookup: TenantLookup): TenantRecord | undefined {
   const bound = credentialTenantId ? lookup.peekTenant?.(credentialTenantId) : undefined
-  return bound && checkSelectors(bound, selectors)
+  if (!bound) return undefined
+  const settled = selectors.some((selector) => selector.source === 'domain') ? peekDomains(selectors, lookup) : selectors
+  return settled && checkSelectors(bound, settled)
+}
+
+/**
+ * A Host that is a tenant's verified custom domain names that tenant (by id from here on); any
+ * other host (the API's own, an address) names none and is dropped: it is no selector at all.
+ */
+async function settleDomains(selectors: Selector[], lookup: TenantLookup): Promise<Selector[]> {
+  const settled: Selector[] = []
+  for (const selector of selectors) {
+    if (selector.source !== 'domain') settled.push(selector)
+    else {
+      const tenantId = await lookup.tenantIdByDomain(selector.value)
+      if (tenantId) settled.push({ source: 'domain', value: tenantId })
+    }
+  }
+  return settled
+}
+
+/** settleDomains from the cache alone; undefined when a host is not cached. */
+function peekDomains(selectors: Selector[], lookup: TenantLookup): Selector[] | undefined {
+  const settled: Selector[] = []
+  for (const selector of selectors) {
+    if (selector.source !== 'domain') {
+      settled.push(selector)
+      continue
+    }
+    const tenantId = lookup.peekDomain?.(selector.value)
+    if (tenantId === undefined) return undefined
+    if (tenantId !== null) settled.push({ source: 'domain', value: tenantId })
+  }
+  return settled
 }
 
 /**
@@ -83,24 +121,23 @@ function checkSelectors(bound: TenantRecord, selectors: Selector[]): TenantRecor
 }
 
 function describe(source: SelectorSource): string {
-  return { header: 'tenant header', slug_header: 'X-Tenant-Slug header', subdomain: 'subdomain', query: 'tenant query parameter' }[source]
+  return { header: 'tenant header', slug_header: 'X-Tenant-Slug header', subdomain: 'subdomain', domain: 'custom domain', query: 'tenant query parameter' }[source]
 }
 
 /** The tenant selectors present on a request, per configuration. */
 export function selectorsOf(
   request: { headers: Record<string, string | string[] | undefined>; query: unknown; hostname: string },
-  options: { tenantHeader: string; subdomainEnabled: boolean; baseDomain: string | undefined; queryParamEnabled: boolean },
+  options: { tenantHeader: string; subdomainEnabled: boolean; baseDomain: string | undefined; queryParamEnabled: boolean; customDomainsEnabled: boolean },
 ): Selector[] {
   const selectors: Selector[] = []
   const header = first(request.headers[options.tenantHeader.toLowerCase()])
   if (header !== undefined) selectors.push({ source: 'header', value: header })
   const slugHeader = first(request.headers['x-tenant-slug'])
   if (slugHeader !== undefined && options.tenantHeader.toLowerCase() !== 'x-tenant-slug') selectors.push({ source: 'slug_header', value: slugHeader })
-  if (options.subdomainEnabled && options.baseDomain) {
-    const host = request.hostname.split(':')[0]!.toLowerCase()
-    const base = options.baseDomain.toLowerCase()
-    if (host.endsWith(`.${base}`)) selectors.push({ source: 'subdomain', value: host.slice(0, -(base.length + 1)) })
-  }
+  const host = request.hostname.split(':')[0]!.toLowerCase()
+  const base = options.subdomainEnabled && options.baseDomain ? options.baseDomain.toLowerCase() : undefined
+  if (base !== undefined && host.endsWith(`.${base}`)) selectors.push({ source: 'subdomain', value: host.slice(0, -(base.length + 1)) })
+  else if (options.customDomainsEnabled && host !== base) selectors.push({ source: 'domain', value: host })
   const query = (request.query as Record<string, unknown> | undefined)?.tenant
   if (query !== undefined) {
     // Refused rather than ignored while off: a caller relying on it learns at once that it names nothing here.

@@ -9,6 +9,7 @@ import { SecurityLog } from '../../observability/security-log.ts'
 import { canonicalJson, recordAudit, recordPlatformAction } from '../audit/index.ts'
 import { assertFeature, effectiveConfig, exceededLimits, type PlanDefaults, type PlanName, type TenantSettings, type TenantSettingsPatch } from '../plans/index.ts'
 import { DEFAULT_CONFIGURATION } from './default-configuration.ts'
+import { deleteUnlisted } from './domains.repository.ts'
 import { claimHostLabel } from './host-labels.ts'
 import { assertValidSlug, slugFromName, withSuffix } from './slug.ts'
 import * as repository from './tenants.repository.ts'
@@ -106,6 +107,8 @@ export class TenantsService {
       allowed?.(current)
       const subdomain = input.settings?.subdomain
       if (subdomain && subdomain !== current.settings.subdomain) await claimHostLabel(tx, subdomain, id, 'subdomain')
+      // A verified domain the operator takes off the list stops routing with this change.
+      if (input.settings && 'domains' in input.settings) await deleteUnlisted(tx, input.settings.domains ?? [])
       const settings = input.settings ? mergeSettings(current.settings, input.settings) : undefined
       return { name: input.name?.trim(), settings }
     }, { fields: Object.keys(input) })
