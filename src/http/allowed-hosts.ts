@@ -11,7 +11,7 @@ export function hostAllowed(allowList: readonly string[], host: string): boolean
 }
 
 /** The request's host name as the allow-list and custom domains compare it: lowercase, no port, no trailing dot. */
-export function requestHost(request: FastifyRequest): string {
+export function requestHost(request: Pick<FastifyRequest, 'hostname'>): string {
   const hostname = request.hostname.toLowerCase()
   const name = hostname.startsWith('[') ? hostname.slice(1, hostname.indexOf(']')) : hostname.split(':')[0]!
   return name.endsWith('.') ? name.slice(0, -1) : name

@@ -2,6 +2,7 @@
 // It fails closed: anything unclear is a 403, an unknown tenant and one the caller may not see
 // answer the same, and a selector that disagrees with the credential is refused.
 import { AppError } from '../../errors/index.ts'
+import { requestHost } from '../../http/allowed-hosts.ts'
 import { routingLabel } from '../tenants/index.ts'
 import type { TenantRecord } from './tenant-directory.ts'
 
@@ -134,7 +135,7 @@ export function selectorsOf(
   if (header !== undefined) selectors.push({ source: 'header', value: header })
   const slugHeader = first(request.headers['x-tenant-slug'])
   if (slugHeader !== undefined && options.tenantHeader.toLowerCase() !== 'x-tenant-slug') selectors.push({ source: 'slug_header', value: slugHeader })
-  const host = request.hostname.split(':')[0]!.toLowerCase()
+  const host = requestHost(request)
   const base = options.subdomainEnabled && options.baseDomain ? options.baseDomain.toLowerCase() : undefined
   if (base !== undefined && host.endsWith(`.${base}`)) selectors.push({ source: 'subdomain', value: host.slice(0, -(base.length + 1)) })
   else if (options.customDomainsEnabled && host !== base) selectors.push({ source: 'domain', value: host })
