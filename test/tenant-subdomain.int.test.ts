@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bearer, createTestApi, SUPER_ADMIN_KEY, type TestApi } from './support/api.ts'
+import { ownerQuery } from './support/domain.ts'
 
 const BASE = 'tenantry.test'
 const operator = { authorization: `Bearer ${SUPER_ADMIN_KEY}` }
@@ -64,6 +65,20 @@ describe('one tenant per label', () => {
     const tenant = await api.app.inject({ url: `/api/v1/tenants/${b.tenantId}`, headers: operator })
     expect(tenant.json().settings.subdomain).toBeUndefined()
     expect((await onHost(`${taken}.${BASE}`, operator)).json().id).toBe(a.tenantId)
+  })
+
+  it('two tenants claiming one label at once: one gets it, the other 409', async () => {
+    const contested = label('race')
+    const c = await api.createTenant()
+    const answers = await Promise.all([
+      setSubdomain(c.id, contested),
+      api.app.inject({ method: 'POST', url: '/api/v1/tenants', headers: operator, payload: { name: 'Racer', slug: contested } }),
+    ])
+    const statuses = answers.map((response) => response.statusCode)
+    expect(statuses.filter((status) => status === 409), statuses.join()).toHaveLength(1)
+    expect(statuses[0] === 200 || statuses[1] === 201, statuses.join()).toBe(true)
+    const holders = await ownerQuery(api, `select id from tenants where slug = $1 or settings->>'subdomain' = $1`, [contested])
+    expect(holders).toHaveLength(1)
   })
 
   it('accepts its own slug as subdomain; refuses reserved labels', async () => {
