@@ -4,6 +4,7 @@ import type { Config } from './config/index.ts'
 import type { Database } from './db/index.ts'
 import { frameworkErrorHandler, registerErrorHandling } from './http/error-handler.ts'
 import { registerExternalPlugins } from './http/plugins.ts'
+import { registerHostCheck } from './http/allowed-hosts.ts'
 import { registerBodyRules } from './http/request-body.ts'
 import { requestTimeouts } from './http/request-timeouts.ts'
 import requestContext from './http/request-context.plugin.ts'
@@ -35,6 +36,7 @@ import { membersRoutes } from './modules/members/members.routes.ts'
 import { usersRoutes } from './modules/users/index.ts'
 import { consoleRoutes } from './console/console.routes.ts'
 import { currentTenantRoutes, tenantsRoutes } from './modules/tenants/tenants.routes.ts'
+import { domainsRoutes } from './modules/tenants/index.ts'
 import { createServices, type Services } from './services.ts'
 
 export interface AppDeps {
@@ -81,6 +83,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     reply.header('x-request-id', request.id)
     done()
   })
+  const services = deps.services ?? createServices({ config, db: deps.db, redis: deps.redis, logger })
+  if (config.ALLOWED_HOSTS) {
+    const directory = services.directory
+    const isCustomDomain = config.TENANT_CUSTOM_DOMAINS_ENABLED ? (host: string) => customDomainKnown(directory, host) : undefined
+    registerHostCheck(app, config.ALLOWED_HOSTS, isCustomDomain)
+  }
   registerErrorHandling(app)
   registerBodyRules(app)
   // Before any route: it attaches its per-route hook as routes register.
@@ -88,7 +96,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await registerExternalPlugins(app, config, version)
   await app.register(requestContext)
 
-  const services = deps.services ?? createServices({ config, db: deps.db, redis: deps.redis, logger })
   await services.bus.start()
   // Usage counting on every tenant-scoped response (in memory), flushed on a timer; scheduled jobs
   // when enabled. At close: running jobs finish their current tenant, then the last counts flush.
@@ -113,6 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     directory: services.directory,
     onDenied: (request, tenant, permission) => services.rbac.onDenied(request, tenant, permission),
     limitRefusal: gate.refused,
+    security: services.security,
   })
   // After access, before any route registers.
   await app.register(rateLimits, { gate })
@@ -127,6 +135,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   if (config.PROMETHEUS_METRICS_ENABLED) await app.register(metricsRoutes, { db: deps.db, tenantLabelLimit: config.METRICS_TENANT_LABEL_LIMIT, token: config.METRICS_TOKEN })
   await app.register(tenantsRoutes, { tenants: services.tenants })
   await app.register(currentTenantRoutes, { tenants: services.tenants })
+  await app.register(domainsRoutes, { domains: services.domains })
   await app.register(authRoutes, { auth: services.auth })
   await app.register(membersRoutes, { members: services.members })
   await app.register(usersRoutes, { erasure: services.userErasure })
@@ -144,4 +153,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(exportRoutes, { services })
   await app.register(consoleRoutes)
   return app as unknown as App
+}
+
+/** A verified custom domain, from the directory's cache when it has the host (no promise then). */
+function customDomainKnown(directory: Services['directory'], host: string): boolean | Promise<boolean> {
+  const cached = directory.peekDomain(host)
+  if (cached !== undefined) return cached !== null
+  return directory.tenantIdByDomain(host).then((id) => id !== undefined)
 }

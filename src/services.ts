@@ -19,6 +19,7 @@ import { ConfigService, masterKeysOf } from './modules/config/index.ts'
 import { MembersService } from './modules/members/members.service.ts'
 import { UserErasureService } from './modules/users/index.ts'
 import { TenantsService } from './modules/tenants/tenants.service.ts'
+import { defaultResolveTxt, DomainsService, type ResolveTxt } from './modules/tenants/index.ts'
 import { WebhookDeliveriesService, WebhooksService } from './modules/webhooks/index.ts'
 import { createDispatcher, type WebhookDispatcher } from './modules/webhooks/dispatcher/index.ts'
 import { TenantHealthService, UsageMeter, UsageService } from './modules/usage/index.ts'
@@ -31,6 +32,10 @@ import { SecurityLog } from './observability/security-log.ts'
 /** Everything the routes call, wired once per app from the config, the database and Redis. */
 export interface Services {
   bus: InvalidationBus
+  /** The security event stream (D32), for what the HTTP layer itself refuses. */
+  security: SecurityLog
+  /** Custom domains and their DNS proof of ownership. */
+  domains: DomainsService
   directory: TenantDirectory
   tokens: TokenService
   authenticator: Authenticator
@@ -65,7 +70,7 @@ export interface Services {
   rateLimits: RequestLimiter
 }
 
-export function createServices(deps: { config: Config; db: Database; redis?: Redis; logger?: Logger }): Services {
+export function createServices(deps: { config: Config; db: Database; redis?: Redis; logger?: Logger; resolveTxt?: ResolveTxt }): Services {
   const { config, db, redis } = deps
   void warmUpPasswordHashing()
   const bus = new InvalidationBus(redis, deps.logger)
@@ -94,5 +99,5 @@ export function createServices(deps: { config: Config; db: Database; redis?: Red
   const tenantHealth = new TenantHealthService(db, usageReports, redis)
   const scheduler = new Scheduler({ db, logger: deps.logger })
   for (const job of standardJobs({ config, db, audit, tenants, forecasts, usage: usageReports })) scheduler.register(job)
-  return { bus, directory, tokens, authenticator, tenants, members, userErasure: new UserErasureService(db, members, bus, security), auth, config: configuration, rbac, apiKeys, inventory, orders, reports, forecasts, audit, webhooks, webhookDeliveries, dispatcher, rateLimits, usage, usageReports, exports: new ExportService(db), imports: new ImportService(db, { tenants, webhooks, bus }), tenantHealth, scheduler }
+  return { bus, security, domains: new DomainsService(db, bus, deps.resolveTxt ?? defaultResolveTxt), directory, tokens, authenticator, tenants, members, userErasure: new UserErasureService(db, members, bus, security), auth, config: configuration, rbac, apiKeys, inventory, orders, reports, forecasts, audit, webhooks, webhookDeliveries, dispatcher, rateLimits, usage, usageReports, exports: new ExportService(db), imports: new ImportService(db, { tenants, webhooks, bus }), tenantHealth, scheduler }
 }

@@ -120,6 +120,7 @@ it.runIf(url)('an owner without BYPASSRLS: the cross-tenant lookups are named, s
   try {
     const problems = await db.withOwnerSession(checkLookupOwners)
     expect(problems).toEqual([
+      expect.stringMatching(/^DATABASE_URL: function tenantry_domain_tenant runs as .*no verified custom domain/),
       expect.stringMatching(new RegExp(`^DATABASE_URL: function tenantry_user_membership_tenants runs as ${owner}, .*ALTER ROLE ${owner} BYPASSRLS$`)),
       expect.stringMatching(/^DATABASE_URL: function tenantry_user_tenants runs as /),
     ])

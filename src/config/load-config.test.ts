@@ -82,6 +82,25 @@ describe('loadConfig', () => {
   })
 })
 
+describe('ALLOWED_HOSTS and TENANT_CUSTOM_DOMAINS_ENABLED', () => {
+  it('are off by default (any host; no custom domain routes)', () => {
+    expect(loadConfig({}).ALLOWED_HOSTS).toBeUndefined()
+    expect(loadConfig({}).TENANT_CUSTOM_DOMAINS_ENABLED).toBe(false)
+  })
+
+  it('takes host names, .domain entries, addresses and *, lowercased', () => {
+    expect(loadConfig({ ALLOWED_HOSTS: 'API.example.com, .tenantry.io,127.0.0.1,*' }).ALLOWED_HOSTS).toEqual(['api.example.com', '.tenantry.io', '127.0.0.1', '*'])
+  })
+
+  it('refuses what is no host name, naming it', () => {
+    for (const raw of ['https://example.com', 'example.com:8080', 'a b', ',', '*.example.com']) {
+      const problems = problemsOf({ ALLOWED_HOSTS: raw })
+      expect(problems, raw).toHaveLength(1)
+      expect(problems[0]).toMatch(/^ALLOWED_HOSTS: /)
+    }
+  })
+})
+
 describe('TRUST_PROXY', () => {
   it('trusts only loopback by default, in production too (not the private ranges)', () => {
     expect(loadConfig({}).TRUST_PROXY).toEqual(['loopback'])

@@ -166,3 +166,15 @@ function isProxyEntry(entry: string): boolean {
   if (family === 0 || rest.length > 0) return false
   return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128))
 }
+
+const HOST_ENTRY = /^\.?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/
+
+/** Django's ALLOWED_HOSTS: host names, `.example.com` for it and every subdomain, `*` for any (lowercased, no ports). */
+export const hostAllowList: Parser<string[]> = (raw) => {
+  const entries = raw.split(',').map((entry) => entry.trim().toLowerCase()).filter((entry) => entry !== '')
+  const bad = entries.find((entry) => entry !== '*' && !(HOST_ENTRY.test(entry) || isIP(entry) !== 0))
+  if (entries.length === 0 || bad !== undefined) {
+    throw new ConfigValueError(`expected comma-separated host names (api.example.com), .example.com for a domain and its subdomains, or *${bad === undefined ? '' : `; not one of these: "${bad}"`}`)
+  }
+  return entries
+}

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { tenantContextErrorsTotal } from '../observability/metrics.ts'
 
 /** Who is acting. Later issues fill in users and API keys; the shape is fixed here. */
 export type Actor =
@@ -22,6 +23,8 @@ export class TenantContextError extends Error {
   constructor(message = 'No tenant context: tenant-scoped data can only be reached inside runWithTenant or a tenant request') {
     super(message)
     this.name = 'TenantContextError'
+    // Counted where it is made: every module that raises it (withTenant, audit, usage) passes here.
+    tenantContextErrorsTotal.inc()
   }
 }
 

@@ -22,6 +22,7 @@ export const tableRegistry: Readonly<Record<string, TableScope>> = {
   invitations: 'tenant',
   tenant_configurations: 'tenant',
   tenant_data_keys: 'tenant',
+  tenant_domains: 'tenant',
   api_keys: 'tenant',
   audit_chain_heads: 'tenant',
   audit_chain_witnesses: 'tenant',

@@ -18,6 +18,27 @@ export const rbacDeniedTotal = new Counter({
   registers: [metricsRegistry],
 })
 
+/**
+ * Requests refused because they named a tenant the caller may not act in (tenant_mismatch,
+ * tenant_access_denied): the cross-tenant attempts seeds 001 and 002 ask to watch. The reason is
+ * the only label (two values): tenant ids would make a series per tenant an attacker names.
+ */
+export const tenantCrossAccessTotal = new Counter({
+  name: 'tenant_cross_access_total',
+  help: 'Requests refused for naming a tenant the caller may not act in, by refusal code',
+  labelNames: ['reason'] as const,
+  registers: [metricsRegistry],
+})
+// Both series exist from the start at 0, so a rate() alert sees the first attempt.
+for (const reason of ['tenant_mismatch', 'tenant_access_denied']) tenantCrossAccessTotal.inc({ reason }, 0)
+
+/** Tenant-scoped work reached without (or inside another) tenant context: always a bug, never a caller's fault. */
+export const tenantContextErrorsTotal = new Counter({
+  name: 'tenant_context_errors_total',
+  help: 'TenantContextError raised: tenant-scoped data reached without the right tenant context',
+  registers: [metricsRegistry],
+})
+
 /** Webhook attempts by event type and outcome (delivered | failed | dlq); event types are a closed list. */
 export const webhookDeliveriesTotal = new Counter({
   name: 'webhook_deliveries_total',

@@ -10,6 +10,7 @@ export type SecurityEvent =
   | 'auth.login_failed'
   | 'auth.lockout'
   | 'rbac.permission_denied'
+  | 'tenant.cross_tenant_attempt'
   | 'api_key.created'
   | 'api_key.revoked'
   | 'tenant.suspended'
@@ -17,7 +18,7 @@ export type SecurityEvent =
   | 'user.erased'
 
 // Failures and lockouts are what an alert watches; successes and changes are the trail.
-const WARN: ReadonlySet<SecurityEvent> = new Set(['auth.login_failed', 'auth.lockout'])
+const WARN: ReadonlySet<SecurityEvent> = new Set(['auth.login_failed', 'auth.lockout', 'tenant.cross_tenant_attempt'])
 
 /**
  * The security event stream (decision D32): a child of the process logger named `security`, so

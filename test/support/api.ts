@@ -1,6 +1,8 @@
 // An app on a fresh test database, with helpers that go through the real HTTP API.
 import type { Redis } from 'ioredis'
 import { buildApp, type App } from '../../src/app.ts'
+import type { Logger } from '../../src/observability/logger.ts'
+import type { ResolveTxt } from '../../src/modules/tenants/index.ts'
 import { createServices, type Services } from '../../src/services.ts'
 import { createTestDatabase, type TestDatabase } from './test-database.ts'
 import { testRedis } from './test-env.ts'
@@ -27,12 +29,12 @@ export interface TestApi {
 let counter = 0
 const unique = (prefix: string) => `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`
 
-export async function createTestApi(overrides: Record<string, string> = {}, options: { redis?: Redis } = {}): Promise<TestApi> {
+export async function createTestApi(overrides: Record<string, string> = {}, options: { redis?: Redis; logger?: Logger; resolveTxt?: ResolveTxt } = {}): Promise<TestApi> {
   // Suites send bursts from a handful of callers: request limits ×1000 keep them clear of 429s while
   // the limiter still runs on every request (its own tests set RATE_LIMIT_MULTIPLIER back to 1).
   const testDb = await createTestDatabase({ SUPER_ADMIN_KEY, JWT_SECRET, SIGNUP_ENABLED: 'true', RATE_LIMIT_MULTIPLIER: '1000', ...overrides })
-  const services = createServices({ config: testDb.config, db: testDb.db, redis: options.redis })
-  const app = await buildApp({ config: testDb.config, db: testDb.db, services, redis: options.redis })
+  const services = createServices({ config: testDb.config, db: testDb.db, redis: options.redis, logger: options.logger, resolveTxt: options.resolveTxt })
+  const app = await buildApp({ config: testDb.config, db: testDb.db, services, redis: options.redis, logger: options.logger })
   await app.ready()
   const operator = { authorization: `Bearer ${SUPER_ADMIN_KEY}` }
 

@@ -2,11 +2,14 @@ import { addRouteHook } from '../../http/route-hooks.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../../config/index.ts'
+import type { SecurityLog } from '../../observability/security-log.ts'
 import type { Actor } from '../../context/index.ts'
 import { AppError } from '../../errors/index.ts'
 import type { Permission } from '../rbac/index.ts'
 import { isOperator, type Authenticator, type Principal } from './principal.ts'
 import type { MembershipRecord, TenantDirectory, TenantRecord } from './tenant-directory.ts'
+import { credentialTenantOf, isCrossTenantRefusal, recordCrossTenantAttempt } from './cross-tenant-attempts.ts'
+import { declareTenantQueryParam } from './tenant-query-param.ts'
 import { peekResolvedTenant, resolveTenant, selectorsOf, type Selector } from './tenant-resolver.ts'
 
 /** Who may call a route: anyone, any authenticated caller, platform operators, or a tenant's members. */
@@ -42,6 +45,8 @@ export interface AccessPluginOptions {
   onDenied?: (request: FastifyRequest, tenant: TenantRecord, permission: Permission) => Promise<void>
   /** Limits refusals before onDenied runs and the refusal is answered; without it every refusal is answered. */
   limitRefusal?: RefusalLimit
+  /** Where cross-tenant attempts (tenant_mismatch, tenant_access_denied) are written as security events. */
+  security?: SecurityLog
 }
 
 /** A missing permission: 403 permission_denied, recorded (onDenied) only once the refusal limit let it through. */
@@ -67,6 +72,7 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
     subdomainEnabled: config.TENANT_SUBDOMAIN_ENABLED,
     baseDomain: config.BASE_DOMAIN,
     queryParamEnabled: config.TENANT_QUERY_PARAM_ENABLED,
+    customDomainsEnabled: config.TENANT_CUSTOM_DOMAINS_ENABLED,
   }
 
   // Set on /api routes by their access hook; routes outside /api have no principal.
@@ -83,14 +89,15 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
     if (!access) throw new Error(`route ${route.method} ${route.url} declares no access (public, authenticated, platform or tenant)`)
     const permission = route.config?.permission
     if (access === 'tenant' && !permission) throw new Error(`tenant route ${route.method} ${route.url} declares no permission`)
+    if (access === 'tenant' && config.TENANT_QUERY_PARAM_ENABLED) declareTenantQueryParam(route)
     const check = (request: FastifyRequest, reply: FastifyReply, done: Done) => {
       let pending: Promise<void> | undefined
       try {
         pending = admit(request, access, permission)
       } catch (error) {
-        return refuse(request, reply, error, done)
+        return refuse(request, reply, error, route.url, done)
       }
-      if (pending) pending.then(() => done(), (error: unknown) => refuse(request, reply, error, done))
+      if (pending) pending.then(() => done(), (error: unknown) => refuse(request, reply, error, route.url, done))
       else done()
     }
     addRouteHook(route, 'onRequest', check, 'first')
@@ -121,7 +128,7 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
   }
 
   function admitToTenant(request: FastifyRequest, principal: Principal, permission: Permission): Promise<void> | undefined {
-    const credentialTenantId = principal.kind === 'user' ? principal.tokenTenantId : principal.kind === 'api_key' ? principal.tenantId : undefined
+    const credentialTenantId = credentialTenantOf(principal)
     const selectors = selectorsOf(request, selectorOptions)
     const tenant = peekResolvedTenant(credentialTenantId, selectors, directory)
     const membership = tenant && principal.kind === 'user' ? directory.peekMembership(tenant.id, principal.user.id) : undefined
@@ -175,9 +182,16 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
    * particular a permission denial is recorded only once the limit let it through. Refusals
    * only: the admitted path never comes here.
    */
-  function refuse(request: FastifyRequest, reply: FastifyReply, error: unknown, done: Done): void {
+  function refuse(request: FastifyRequest, reply: FastifyReply, error: unknown, route: string, done: Done): void {
     const denial = error instanceof PermissionDenial ? error : undefined
-    const proceed = denial ? () => recordDenial(request, denial, done) : () => done(error as Error)
+    const proceed = denial
+      ? () => recordDenial(request, denial, done)
+      : isCrossTenantRefusal(error)
+        ? () => {
+            recordCrossTenantAttempt(options.security, request, error, route, selectorsOf(request, selectorOptions))
+            done(error)
+          }
+        : () => done(error as Error)
     if (!options.limitRefusal) return proceed()
     let proceeded = false
     try {

@@ -1,7 +1,7 @@
 import { TtlCache } from '../../cache/ttl-cache.ts'
 import type { InvalidationBus } from '../../cache/invalidation-bus.ts'
 import { withSystem, type Database } from '../../db/index.ts'
-import type { TenantRow } from '../tenants/index.ts'
+import { domainTenant, type TenantRow } from '../tenants/index.ts'
 
 /** What access control needs of a tenant (a subset of its row). */
 export type TenantRecord = Pick<TenantRow, 'id' | 'slug' | 'name' | 'status' | 'plan' | 'settings'>
@@ -25,6 +25,7 @@ export interface UserRecord {
 const CACHE_TTL_MS = 30_000
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const SLUG = /^[a-z0-9]([a-z0-9-]{1,61})[a-z0-9]$/
+const HOSTNAME = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/
 
 /**
  * The per-request lookups of access control — tenant by id or slug, a user, a membership with
@@ -33,6 +34,14 @@ const SLUG = /^[a-z0-9]([a-z0-9-]{1,61})[a-z0-9]$/
 export class TenantDirectory {
   private readonly tenants = new TtlCache<TenantRecord>(CACHE_TTL_MS)
   private readonly slugs = new TtlCache<string>(CACHE_TTL_MS)
+  /** label under BASE_DOMAIN → tenant id; any tenant's change may move a label. No misses: a new tenant routes at once, as slugs do. */
+  private readonly labels = new TtlCache<string>(CACHE_TTL_MS, 100_000)
+  /**
+   * host → the tenant its verified custom domain routes to, or null. Misses are kept too: with
+   * custom domains or ALLOWED_HOSTS on, every request's Host is looked up, most of them no
+   * tenant's. Bounded; a verification or a tenant change clears it.
+   */
+  private readonly domains = new TtlCache<string | null>(CACHE_TTL_MS, 100_000)
   private readonly users = new TtlCache<UserRecord | null>(CACHE_TTL_MS)
   private readonly memberships = new TtlCache<MembershipRecord | null>(CACHE_TTL_MS, 100_000)
 
@@ -45,6 +54,8 @@ export class TenantDirectory {
         const cached = this.tenants.get(event.tenantId)
         if (cached) this.slugs.delete(cached.slug)
         this.tenants.delete(event.tenantId)
+        this.labels.clear()
+        this.domains.clear()
         this.memberships.deletePrefix(`${event.tenantId}:`)
       } else if (event.kind === 'user') {
         this.users.delete(event.userId)
@@ -65,6 +76,35 @@ export class TenantDirectory {
     if (id) return this.tenantById(id)
     const tenant = await this.loadTenant('slug = $1', value)
     return tenant
+  }
+
+  /** The tenant <label>.BASE_DOMAIN routes to (host-labels.ts): by its subdomain, else by its slug if it has none. */
+  async tenantByLabel(label: string): Promise<TenantRecord | undefined> {
+    const value = label.toLowerCase()
+    if (!SLUG.test(value)) return undefined
+    const cached = this.labels.get(value)
+    if (cached !== undefined) return this.tenantById(cached)
+    // A subdomain wins over a slug: rows written before labels were claimed may hold both.
+    const tenant = await this.loadTenant(
+      `settings->>'subdomain' = $1 or (slug = $1 and settings->>'subdomain' is null) order by (settings->>'subdomain' = $1) is true desc limit 1`,
+      value,
+    )
+    if (tenant) this.labels.set(value, tenant.id)
+    return tenant
+  }
+
+  /** The tenant id a verified custom domain routes to; undefined when the host is no tenant's. */
+  async tenantIdByDomain(host: string): Promise<string | undefined> {
+    const cached = this.peekDomain(host)
+    if (cached !== undefined) return cached ?? undefined
+    const id = HOSTNAME.test(host) ? await withSystem(this.db, (tx) => domainTenant(tx, host)) : undefined
+    this.domains.set(host, id ?? null)
+    return id
+  }
+
+  /** tenantIdByDomain's cached answer: null for no tenant's, undefined when not cached. */
+  peekDomain(host: string): string | null | undefined {
+    return this.domains.get(host)
   }
 
   // peek*: the cached answer, without waiting (undefined when not cached). The request path

@@ -15,7 +15,7 @@ export async function databaseChecks(db: Database): Promise<CheckResult[]> {
     ),
     await attempt('app-role', async () => judged('app-role', await checkAppRole(db), `request traffic runs as ${db.appRole}: no superuser, no BYPASSRLS, owns no table, holds none of the platform's privileges`)),
     await attempt('lookup-owners', async () =>
-      judged('lookup-owners', await db.withOwnerSession(checkLookupOwners), 'the cross-tenant membership lookups run as a role that row-level security does not hide memberships from'),
+      judged('lookup-owners', await db.withOwnerSession(checkLookupOwners), 'the cross-tenant lookups (memberships, verified domains) run as a role that row-level security does not hide their rows from'),
     ),
   ]
 }

@@ -9,7 +9,7 @@ const nullableCount = (max: number) => Type.Unsafe<number | null>({ type: ['inte
 
 /** The settings a tenant may override, one schema per key. Unknown keys are refused at every level. */
 export const settingsParts = {
-  subdomain: Type.String({ pattern: DNS_LABEL, description: 'display subdomain (resolution uses the slug)' }),
+  subdomain: Type.String({ pattern: DNS_LABEL, description: 'the label under BASE_DOMAIN that routes to the tenant (then its slug no longer does); unique across tenants, slugs included' }),
   domains: Type.Array(Type.String({ pattern: HOSTNAME, maxLength: 253 }), { maxItems: 20, uniqueItems: true }),
   features: Type.Object(Object.fromEntries(FEATURE_NAMES.map((name) => [name, Type.Optional(Type.Boolean())])), { additionalProperties: false }),
   limits: Type.Object(

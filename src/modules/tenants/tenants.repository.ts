@@ -40,8 +40,9 @@ export async function lockTenant(tx: Queryable, id: string): Promise<TenantRow |
   return rows[0]
 }
 
+/** Taken as a slug, or as another tenant's subdomain (both route under the base domain). */
 export async function slugTaken(tx: Queryable, slug: string): Promise<boolean> {
-  const { rows } = await tx.query('select 1 from tenants where slug = $1', [slug])
+  const { rows } = await tx.query(`select 1 from tenants where slug = $1 or settings->>'subdomain' = $1`, [slug])
   return rows.length > 0
 }
 

@@ -9,6 +9,8 @@ import { SecurityLog } from '../../observability/security-log.ts'
 import { canonicalJson, recordAudit, recordPlatformAction } from '../audit/index.ts'
 import { assertFeature, effectiveConfig, exceededLimits, type PlanDefaults, type PlanName, type TenantSettings, type TenantSettingsPatch } from '../plans/index.ts'
 import { DEFAULT_CONFIGURATION } from './default-configuration.ts'
+import { deleteUnlisted } from './domains.repository.ts'
+import { claimHostLabel } from './host-labels.ts'
 import { assertValidSlug, slugFromName, withSuffix } from './slug.ts'
 import * as repository from './tenants.repository.ts'
 import type { TenantRow } from './tenants.repository.ts'
@@ -61,6 +63,8 @@ export class TenantsService {
     const id = randomUUID()
     const row = await runWithTenant(id, () =>
       withTenantAsOwner(this.db, async (tx) => {
+        await claimHostLabel(tx, slug, id, 'slug')
+        if (input.settings?.subdomain) await claimHostLabel(tx, input.settings.subdomain, id, 'subdomain')
         const inserted = await repository.insertTenant(tx, { id, slug, name: input.name.trim(), plan: input.plan ?? 'basic', settings: input.settings ?? {} })
         for (const provision of this.provisioners) await provision(tx, inserted)
         if (inTransaction) await inTransaction(tx, inserted)
@@ -100,8 +104,12 @@ export class TenantsService {
   /** `allowed` judges the change against the locked row (plan, settings) before anything is written. */
   async update(id: string, input: UpdateTenantInput, allowed?: (current: TenantRow) => void): Promise<Tenant> {
     if (input.name !== undefined) assertNotBlank(input.name)
-    return this.change(id, 'tenant.updated', async (_tx, current) => {
+    return this.change(id, 'tenant.updated', async (tx, current) => {
       allowed?.(current)
+      const subdomain = input.settings?.subdomain
+      if (subdomain && subdomain !== current.settings.subdomain) await claimHostLabel(tx, subdomain, id, 'subdomain')
+      // A verified domain the operator takes off the list stops routing with this change.
+      if (input.settings && 'domains' in input.settings) await deleteUnlisted(tx, input.settings.domains ?? [])
       const settings = input.settings ? mergeSettings(current.settings, input.settings) : undefined
       return { name: input.name?.trim(), settings }
     }, { fields: Object.keys(input) })
