@@ -16,6 +16,7 @@ import { LoginThrottle, MemoryThrottleStore, RedisThrottleStore } from './module
 import { warmUpPasswordHashing } from './modules/auth/passwords.ts'
 import { signingKeysFrom, TokenService } from './modules/auth/tokens.ts'
 import { ConfigService, masterKeysOf } from './modules/config/index.ts'
+import { loadPlanCatalog, usePlanCatalog } from './modules/plans/index.ts'
 import { MembersService } from './modules/members/members.service.ts'
 import { UserErasureService } from './modules/users/index.ts'
 import { TenantsService } from './modules/tenants/tenants.service.ts'
@@ -67,6 +68,9 @@ export interface Services {
 
 export function createServices(deps: { config: Config; db: Database; redis?: Redis; logger?: Logger }): Services {
   const { config, db, redis } = deps
+  // The plans are the operator's configuration, one catalogue per process (read again here so a
+  // test's or a worker's services use the file their config names).
+  usePlanCatalog(loadPlanCatalog(config.PLANS_FILE))
   void warmUpPasswordHashing()
   const bus = new InvalidationBus(redis, deps.logger)
   const security = new SecurityLog(deps.logger)

@@ -7,7 +7,7 @@ import { testRedis } from './test-env.ts'
 
 export const SUPER_ADMIN_KEY = 'test-super-admin-key-0123456789abcdef0123456789'
 export const JWT_SECRET = 'test-jwt-secret-0123456789abcdef0123456789abcdef'
-export const PASSWORD = 'correct horse battery staple'
+export const PASSWORD = 'Correct horse battery staple 1'
 
 export interface TestApi {
   app: App
