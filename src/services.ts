@@ -22,7 +22,7 @@ import { UserErasureService } from './modules/users/index.ts'
 import { TenantsService } from './modules/tenants/tenants.service.ts'
 import { WebhookDeliveriesService, WebhooksService } from './modules/webhooks/index.ts'
 import { createDispatcher, type WebhookDispatcher } from './modules/webhooks/dispatcher/index.ts'
-import { TenantHealthService, UsageMeter, UsageService } from './modules/usage/index.ts'
+import { StorageQuota, TenantHealthService, UsageMeter, UsageService } from './modules/usage/index.ts'
 import { ExportService, ImportService } from './modules/export/index.ts'
 import { Scheduler, standardJobs } from './modules/scheduler/index.ts'
 import { RequestLimiter } from './modules/rate-limits/index.ts'
@@ -64,6 +64,8 @@ export interface Services {
   scheduler: Scheduler
   /** Per-tenant rate limits and daily request quotas (shared through Redis when present). */
   rateLimits: RequestLimiter
+  /** max_storage_bytes against the latest storage estimate: refuses writes that add data while over it. */
+  storageQuota: StorageQuota
 }
 
 export function createServices(deps: { config: Config; db: Database; redis?: Redis; logger?: Logger }): Services {
@@ -98,5 +100,5 @@ export function createServices(deps: { config: Config; db: Database; redis?: Red
   const tenantHealth = new TenantHealthService(db, usageReports, redis)
   const scheduler = new Scheduler({ db, logger: deps.logger })
   for (const job of standardJobs({ config, db, audit, tenants, forecasts, usage: usageReports })) scheduler.register(job)
-  return { bus, directory, tokens, authenticator, tenants, members, userErasure: new UserErasureService(db, members, bus, security), auth, config: configuration, rbac, apiKeys, inventory, orders, reports, forecasts, audit, webhooks, webhookDeliveries, dispatcher, rateLimits, usage, usageReports, exports: new ExportService(db), imports: new ImportService(db, { tenants, webhooks, bus }), tenantHealth, scheduler }
+  return { bus, directory, tokens, authenticator, tenants, members, userErasure: new UserErasureService(db, members, bus, security), auth, config: configuration, rbac, apiKeys, inventory, orders, reports, forecasts, audit, webhooks, webhookDeliveries, dispatcher, rateLimits, usage, usageReports, storageQuota: new StorageQuota(db, bus), exports: new ExportService(db), imports: new ImportService(db, { tenants, webhooks, bus }), tenantHealth, scheduler }
 }
