@@ -3,6 +3,7 @@
 export const errorStatus = {
   validation_failed: 400,
   invalid_json: 400,
+  reserved_config_key: 400,
   bad_request: 400,
   unauthorized: 401,
   invalid_token: 401,
@@ -40,6 +41,7 @@ export type ErrorCode = keyof typeof errorStatus
 export const errorTitle: Record<ErrorCode, string> = {
   validation_failed: 'Request validation failed',
   invalid_json: 'Malformed JSON body',
+  reserved_config_key: 'Configuration key set elsewhere',
   bad_request: 'Bad request',
   unauthorized: 'Authentication required',
   invalid_token: 'Invalid or expired credentials',
