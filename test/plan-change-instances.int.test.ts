@@ -3,15 +3,12 @@
 // the shared counter in Redis (D35), so an instance holding tokens leased under the old quota
 // must not spend them once the quota is lowered. On PostgreSQL + Redis with two app instances;
 // the single-instance case runs on every backend (on Redis when REDIS_URL is set).
-import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildApp, type App } from '../src/app.ts'
-import type { Database } from '../src/db/index.ts'
-import { createServices, type Services } from '../src/services.ts'
-import { bearer, createTestApiOnRedis, type TestApiOnRedis } from './support/api.ts'
+import type { App } from '../src/app.ts'
+import { bearer, createTestApiOnRedis, secondInstance, type SecondInstance, type TestApiOnRedis } from './support/api.ts'
 import { expectOk, expectProblem } from './support/platform.ts'
 import { eventually } from './support/rate-limits.ts'
-import { redisUrl, serverUrl, testRedis } from './support/test-env.ts'
+import { redisUrl, serverUrl } from './support/test-env.ts'
 
 let api: TestApiOnRedis
 beforeAll(async () => {
@@ -38,39 +35,31 @@ it('lowering the daily quota refuses the next request of the instance that chang
 })
 
 describe.runIf(Boolean(redisUrl() && serverUrl()))('across instances (PostgreSQL + Redis)', () => {
-  let db2: Database
-  let redis2: Redis
-  let services2: Services
-  let app2: App
+  let second: SecondInstance
 
   beforeAll(async () => {
-    db2 = await api.testDb.reopen()
-    redis2 = testRedis()!
-    services2 = createServices({ config: api.testDb.config, db: db2, redis: redis2 })
-    app2 = await buildApp({ config: api.testDb.config, db: db2, redis: redis2, services: services2 })
-    await app2.ready()
+    second = await secondInstance(api)
   })
   afterAll(async () => {
-    await app2?.close()
-    redis2?.disconnect()
+    await second?.close()
   })
 
   it('lowering the daily quota on instance A refuses the next request on instance B', async () => {
     const org = await api.signUp()
     await setLimits(org.tenantId, { api_requests_per_day: 1000, rate_limit_per_minute: null })
     // B admits a few requests from one lease of the shared counter (50 of the day's 1000).
-    for (let i = 0; i < 5; i++) expectOk(await getTenant(app2, org.token))
-    expect(services2.rateLimits.usingRedis).toBe(true)
-    expect(services2.directory.peekTenant(org.tenantId)).toBeDefined()
+    for (let i = 0; i < 5; i++) expectOk(await getTenant(second.app, org.token))
+    expect(second.services.rateLimits.usingRedis).toBe(true)
+    expect(second.services.directory.peekTenant(org.tenantId)).toBeDefined()
 
     await setLimits(org.tenantId, { api_requests_per_day: 5, rate_limit_per_minute: null })
     // Pub/sub is asynchronous: wait, without sending B a request, until the change has reached it.
-    await eventually(() => services2.directory.peekTenant(org.tenantId) === undefined, "instance B's invalidation", 5_000)
-    expect(expectProblem(await getTenant(app2, org.token), 429, 'quota_exceeded').limit).toBe('api_requests_per_day')
+    await eventually(() => second.services.directory.peekTenant(org.tenantId) === undefined, "instance B's invalidation", 5_000)
+    expect(expectProblem(await getTenant(second.app, org.token), 429, 'quota_exceeded').limit).toBe('api_requests_per_day')
 
     // A plan migration reaches B the same way: custom has no daily quota.
     expectOk(await api.app.inject({ method: 'PATCH', url: `/api/v1/tenants/${org.tenantId}`, headers: api.operator, payload: { settings: { limits: null } } }))
     expectOk(await api.app.inject({ method: 'POST', url: `/api/v1/tenants/${org.tenantId}/migrate`, headers: api.operator, payload: { targetPlan: 'custom' } }))
-    await eventually(async () => (await getTenant(app2, org.token)).statusCode === 200, 'instance B to admit on the custom plan', 5_000)
+    await eventually(async () => (await getTenant(second.app, org.token)).statusCode === 200, 'instance B to admit on the custom plan', 5_000)
   })
 })

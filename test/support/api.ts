@@ -99,3 +99,26 @@ export async function createTestApiOnRedis(overrides: Record<string, string> = {
     },
   })
 }
+
+export interface SecondInstance {
+  app: App
+  services: Services
+  close(): Promise<void>
+}
+
+/** Another app instance on the same PostgreSQL database with its own Redis client (PostgreSQL + Redis only). */
+export async function secondInstance(api: TestApi): Promise<SecondInstance> {
+  const db = await api.testDb.reopen()
+  const redis = testRedis()!
+  const services = createServices({ config: api.testDb.config, db, redis })
+  const app = await buildApp({ config: api.testDb.config, db, redis, services })
+  await app.ready()
+  return {
+    app,
+    services,
+    close: async () => {
+      await app.close()
+      redis.disconnect()
+    },
+  }
+}
