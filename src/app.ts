@@ -29,7 +29,7 @@ import { forecastsRoutes } from './modules/forecasts/index.ts'
 import { rbacRoutes } from './modules/rbac/index.ts'
 import { webhooksRoutes } from './modules/webhooks/index.ts'
 import { webhooksHealth } from './modules/webhooks/dispatcher/index.ts'
-import { addUsageHook, usageRoutes } from './modules/usage/index.ts'
+import { addUsageHook, storageQuota, usageRoutes } from './modules/usage/index.ts'
 import { exportRoutes } from './modules/export/index.ts'
 import { RateLimitGate, rateLimits } from './modules/rate-limits/index.ts'
 import { membersRoutes } from './modules/members/members.routes.ts'
@@ -124,6 +124,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   })
   // After access, before any route registers.
   await app.register(rateLimits, { gate })
+  await app.register(storageQuota, { quota: services.storageQuota })
 
   // The dispatcher sends webhooks from this process (or from `tenantry worker` when disabled here).
   if (config.WEBHOOK_DISPATCHER_ENABLED) {

@@ -6,6 +6,7 @@ import { ensureDevSecrets } from './config/dev-secrets.ts'
 import { openDatabase } from './db/index.ts'
 import { MigrationError } from './db/migrate.ts'
 import { AppError } from './errors/index.ts'
+import { loadPlanCatalog, usePlanCatalog } from './modules/plans/index.ts'
 import { ensurePlatformAdmin } from './modules/users/index.ts'
 import { createLogger } from './observability/logger.ts'
 import { exitWithFailure } from './lib/exit.ts'
@@ -16,6 +17,8 @@ const SHUTDOWN_GRACE_MS = 10_000
 async function main(): Promise<void> {
   loadDotEnv()
   const { config, generatedSuperAdminKey: generated } = ensureDevSecrets(loadConfig())
+  // Before the database opens: a bad plans file stops the start with one line per problem.
+  usePlanCatalog(loadPlanCatalog(config.PLANS_FILE))
   const logger = createLogger(config)
   const db = await openDatabase(config, { onPoolError: (error) => logger.warn({ err: { message: error.message } }, 'database connection lost; the pool reconnects') })
   await prepareDatabase(db, config, logger)

@@ -16,13 +16,14 @@ import { LoginThrottle, MemoryThrottleStore, RedisThrottleStore } from './module
 import { warmUpPasswordHashing } from './modules/auth/passwords.ts'
 import { signingKeysFrom, TokenService } from './modules/auth/tokens.ts'
 import { ConfigService, masterKeysOf } from './modules/config/index.ts'
+import { loadPlanCatalog, usePlanCatalog } from './modules/plans/index.ts'
 import { MembersService } from './modules/members/members.service.ts'
 import { UserErasureService } from './modules/users/index.ts'
 import { TenantsService } from './modules/tenants/tenants.service.ts'
 import { defaultResolveTxt, DomainsService, type ResolveTxt } from './modules/tenants/index.ts'
 import { WebhookDeliveriesService, WebhooksService } from './modules/webhooks/index.ts'
 import { createDispatcher, type WebhookDispatcher } from './modules/webhooks/dispatcher/index.ts'
-import { TenantHealthService, UsageMeter, UsageService } from './modules/usage/index.ts'
+import { StorageQuota, TenantHealthService, UsageMeter, UsageService } from './modules/usage/index.ts'
 import { ExportService, ImportService } from './modules/export/index.ts'
 import { Scheduler, standardJobs } from './modules/scheduler/index.ts'
 import { RequestLimiter } from './modules/rate-limits/index.ts'
@@ -68,10 +69,15 @@ export interface Services {
   scheduler: Scheduler
   /** Per-tenant rate limits and daily request quotas (shared through Redis when present). */
   rateLimits: RequestLimiter
+  /** max_storage_bytes against the latest storage estimate: refuses writes that add data while over it. */
+  storageQuota: StorageQuota
 }
 
 export function createServices(deps: { config: Config; db: Database; redis?: Redis; logger?: Logger; resolveTxt?: ResolveTxt }): Services {
   const { config, db, redis } = deps
+  // The plans are the operator's configuration, one catalogue per process (read again here so a
+  // test's or a worker's services use the file their config names).
+  usePlanCatalog(loadPlanCatalog(config.PLANS_FILE))
   void warmUpPasswordHashing()
   const bus = new InvalidationBus(redis, deps.logger)
   const security = new SecurityLog(deps.logger)
@@ -99,5 +105,5 @@ export function createServices(deps: { config: Config; db: Database; redis?: Red
   const tenantHealth = new TenantHealthService(db, usageReports, redis)
   const scheduler = new Scheduler({ db, logger: deps.logger })
   for (const job of standardJobs({ config, db, audit, tenants, forecasts, usage: usageReports })) scheduler.register(job)
-  return { bus, security, domains: new DomainsService(db, bus, deps.resolveTxt ?? defaultResolveTxt), directory, tokens, authenticator, tenants, members, userErasure: new UserErasureService(db, members, bus, security), auth, config: configuration, rbac, apiKeys, inventory, orders, reports, forecasts, audit, webhooks, webhookDeliveries, dispatcher, rateLimits, usage, usageReports, exports: new ExportService(db), imports: new ImportService(db, { tenants, webhooks, bus }), tenantHealth, scheduler }
+  return { bus, security, domains: new DomainsService(db, bus, deps.resolveTxt ?? defaultResolveTxt), directory, tokens, authenticator, tenants, members, userErasure: new UserErasureService(db, members, bus, security), auth, config: configuration, rbac, apiKeys, inventory, orders, reports, forecasts, audit, webhooks, webhookDeliveries, dispatcher, rateLimits, usage, usageReports, exports: new ExportService(db), imports: new ImportService(db, { tenants, webhooks, bus }), tenantHealth, storageQuota: new StorageQuota(db, bus), scheduler }
 }

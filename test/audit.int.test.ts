@@ -6,6 +6,7 @@ import { runWithTenant } from '../src/context/index.ts'
 import { withTenant } from '../src/db/index.ts'
 import { recordAudit } from '../src/modules/audit/index.ts'
 import { bearer, createTestApi, PASSWORD, type TestApi } from './support/api.ts'
+import { enableFeatures } from './support/domain.ts'
 import { expectOk, expectProblem, ownerRows, platformClient } from './support/platform.ts'
 
 const MASTER = Buffer.alloc(32, 9)
@@ -21,6 +22,7 @@ beforeAll(async () => {
   api = await createTestApi({ MASTER_KEY: MASTER.toString('base64') })
   admin = await api.signUp()
   other = await api.signUp()
+  await enableFeatures(api, ['audit_export'], admin, other)
   analystToken = (await api.addMember(admin.token, 'Analyst')).token
   auditorToken = (await api.addMember(admin.token, 'Auditor')).token
 })
@@ -165,6 +167,7 @@ describe('listing', () => {
 describe('NDJSON export', () => {
   it('streams every matching entry oldest first, and is itself audited', async () => {
     const org = await api.signUp()
+    await enableFeatures(api, ['audit_export'], org)
     for (let i = 0; i < 12; i++) expectOk(await putConfig(org.token, `export.k${i}`, { value: i }))
     const listed = await entries(org.token, '?limit=200')
     const { response, lines } = await exportLines(org.token)
@@ -179,6 +182,7 @@ describe('NDJSON export', () => {
 
   it('reads a log longer than one page (500 entries)', async () => {
     const org = await api.signUp()
+    await enableFeatures(api, ['audit_export'], org)
     // Appended directly (as a job would): 1,100 HTTP requests would only make the test slow.
     await runWithTenant(org.tenantId, () =>
       withTenant(api.testDb.db, async (tx) => {

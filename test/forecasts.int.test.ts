@@ -3,7 +3,7 @@
 // forecast.updated events, and who may read or recompute.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bearer, createTestApi, type TestApi } from './support/api.ts'
-import { auditActions, call, createItem, createOrder, eventsOf, newOrg, ownerQuery, type Org } from './support/domain.ts'
+import { auditActions, call, createItem, createOrder, eventsOf, enableFeatures, newOrg, ownerQuery, type Org } from './support/domain.ts'
 
 let api: TestApi
 let org: Org
@@ -23,6 +23,7 @@ async function orderAt(itemId: string, quantity: number, daysAgo: number, status
 beforeAll(async () => {
   api = await createTestApi()
   org = await newOrg(api)
+  await enableFeatures(api, ['advanced_analytics'], org)
   item = (await createItem(api, org, { quantity: 1000 })).id
   other = (await createItem(api, org, { quantity: 1000 })).id
   await orderAt(item, 2, 0)
@@ -115,6 +116,7 @@ describe('POST /api/v1/forecasts/recompute', () => {
 
   it('an empty tenant recomputes nothing', async () => {
     const empty = await newOrg(api)
+    await enableFeatures(api, ['advanced_analytics'], empty)
     expect((await recompute({}, empty.headers)).json()).toMatchObject({ recomputed: 0, changed: 0 })
   })
 })

@@ -7,7 +7,7 @@ import { runWithTenant } from '../src/context/index.ts'
 import { withTenant } from '../src/db/index.ts'
 import { domainEventCatalog, emitDomainEvent, DOMAIN_EVENT_TYPES, type DomainEventType } from '../src/modules/events/index.ts'
 import { createTestApi, type TestApi } from './support/api.ts'
-import { call, createItem, createOrder, eventsOf, newOrg, ownerQuery, type Org } from './support/domain.ts'
+import { call, createItem, createOrder, eventsOf, enableFeatures, newOrg, ownerQuery, type Org } from './support/domain.ts'
 
 let api: TestApi
 let org: Org
@@ -15,6 +15,7 @@ let org: Org
 beforeAll(async () => {
   api = await createTestApi()
   org = await newOrg(api)
+  await enableFeatures(api, ['advanced_analytics'], org)
 })
 afterAll(async () => {
   await api?.close()

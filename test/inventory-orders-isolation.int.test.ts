@@ -3,7 +3,7 @@
 // are compared before and after as the schema owner.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApi, type TestApi } from './support/api.ts'
-import { call, createItem, createOrder, newOrg, ownerQuery, type Org } from './support/domain.ts'
+import { call, createItem, createOrder, enableFeatures, newOrg, ownerQuery, type Org } from './support/domain.ts'
 
 let api: TestApi
 let victim: Org
@@ -15,6 +15,7 @@ beforeAll(async () => {
   api = await createTestApi()
   victim = await newOrg(api)
   attacker = await newOrg(api)
+  await enableFeatures(api, ['advanced_analytics'], victim, attacker)
   victimItem = (await createItem(api, victim, { quantity: 10, reorder_point: 2 })).id
   victimOrder = (await createOrder(api, victim, [{ item_id: victimItem, quantity: 3 }])).json().id
   await call(api, victim.headers, 'POST', '/api/v1/forecasts/recompute', {})

@@ -74,7 +74,7 @@ const ok = async (promise: ReturnType<typeof call>, status = 200) => {
 async function runFlow(): Promise<void> {
   // Sign-up and login: passwords in, JWTs out.
   const adminEmail = `admin-${randomUUID()}@example.test`
-  const adminPassword = secret('admin-password')
+  const adminPassword = secret('Admin-password-1')
   const signedUp = await ok(call('POST', '/api/v1/auth/register-organization', {}, { organization_name: 'Log Co', admin_email: adminEmail, admin_password: adminPassword }), 201)
   received(signedUp.token)
   flow.tenantId = signedUp.tenant.id
@@ -85,12 +85,12 @@ async function runFlow(): Promise<void> {
 
   // A member with a password, one invited with a token, and wrong passwords until a lockout.
   flow.memberEmail = `member-${randomUUID()}@example.test`
-  const memberPassword = secret('member-password')
+  const memberPassword = secret('Member-password-1')
   flow.memberId = (await ok(call('POST', '/api/v1/members', admin, { email: flow.memberEmail, password: memberPassword, role: 'Analyst' }), 201)).member.user_id
   flow.analystToken = received((await ok(call('POST', '/api/v1/auth/login', {}, { email: flow.memberEmail, password: memberPassword }))).token)
   const invited = await ok(call('POST', '/api/v1/members', admin, { email: `invitee-${randomUUID()}@example.test`, role: 'Analyst' }), 201)
   received(invited.invitation_token)
-  received((await ok(call('POST', '/api/v1/auth/accept-invite', {}, { token: invited.invitation_token, password: secret('invitee-password') }))).token)
+  received((await ok(call('POST', '/api/v1/auth/accept-invite', {}, { token: invited.invitation_token, password: secret('Invitee-password-1') }))).token)
   for (let attempt = 0; attempt < 6; attempt++) {
     const response = await call('POST', '/api/v1/auth/login', {}, { email: flow.memberEmail, password: secret('wrong-password') })
     expect(response.statusCode).toBe(attempt < 5 ? 401 : 429)

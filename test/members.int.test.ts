@@ -97,10 +97,10 @@ describe('adding members', () => {
     expect((await ownerQuery<{ accepted_at: Date | null }>('select accepted_at from invitations where user_id = $1', [member.user_id]))[0]!.accepted_at).not.toBeNull()
     expect((await login({ email, password: PASSWORD })).statusCode).toBe(200)
 
-    const again = await acceptInvite(token, 'another-password-42')
+    const again = await acceptInvite(token, 'Another-password-42')
     expect(again.statusCode).toBe(401)
     expect(again.json()).toMatchObject({ code: 'invalid_token', status: 401 })
-    expect((await login({ email, password: 'another-password-42' })).statusCode).toBe(401)
+    expect((await login({ email, password: 'Another-password-42' })).statusCode).toBe(401)
   })
 
   it('refuses tampered, foreign and malformed invitation tokens with 401 invalid_token', async () => {
@@ -147,7 +147,7 @@ describe('adding members', () => {
     expect((await acceptInvite(first.invitation_token, PASSWORD)).statusCode).toBe(200)
 
     // The token alone opens nothing: a wrong password is refused and the invitation stays unspent.
-    const guessed = await acceptInvite(second.invitation_token, 'another password entirely')
+    const guessed = await acceptInvite(second.invitation_token, 'Another password entirely 9')
     expect(guessed.statusCode).toBe(401)
     expect(guessed.json().code).toBe('invalid_credentials')
     expect(await membership(other.tenantId, first.member.user_id)).toEqual({ status: 'invited', role: 'Analyst' })

@@ -37,6 +37,8 @@ const calls: PlatformCall[] = [
   call('POST', '/api/v1/tenants/:id/users', { email: 'intruder@example.test', role: 'Admin' }),
   call('GET', '/api/v1/tenants/:id/usage', undefined, '?timeRange=7d'),
   call('GET', '/api/v1/tenants/:id/health'),
+  call('GET', '/api/v1/tenants/:id/config'),
+  call('POST', '/api/v1/tenants/:id/config', { key: 'intruder.note', value: 'taken over' }),
   call('POST', '/api/v1/tenants/:id/export'),
   // A tenant with members is not empty: were it let through, the answer would be a 409, never a change.
   call('POST', '/api/v1/tenants/:id/import', { format: 'tenantry.export', format_version: 1, data: {}, rows: {} }),
@@ -88,6 +90,7 @@ describe('platform routes', () => {
     expect(await tenantRow(org.tenantId)).toEqual(before)
     expect(await countRows(api, 'tenant_users', 'tenant_id = $1', [org.tenantId])).toBe(members)
     expect(await countRows(api, 'tenants', 'slug = $1', ['intruder-inc'])).toBe(0)
+    expect(await countRows(api, 'tenant_configurations', 'key = $1', ['intruder.note'])).toBe(0)
   })
 
   it('admit the SUPER_ADMIN_KEY in either case of the Bearer scheme', async () => {

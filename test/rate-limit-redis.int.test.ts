@@ -61,7 +61,7 @@ const warnings = (message: string) => logs.lines().filter((line) => line.msg ===
 
 it('shares the counts between instances, limits in process while Redis is down, and shares them again once it is back', async () => {
   const signUp = expectOk(
-    await app.inject({ method: 'POST', url: '/api/v1/auth/register-organization', payload: { organization_name: 'Shared Limits', admin_email: 'shared@limits.test', admin_password: 'correct horse battery staple' } }),
+    await app.inject({ method: 'POST', url: '/api/v1/auth/register-organization', payload: { organization_name: 'Shared Limits', admin_email: 'shared@limits.test', admin_password: 'Correct horse battery staple 1' } }),
     201,
   )
   const tenantId: string = signUp.tenant.id

@@ -1,9 +1,10 @@
 // The server as a user runs it: a real process, started, queried, stopped by a signal.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer, type AddressInfo } from 'node:net'
 import { afterAll, describe, expect, it } from 'vitest'
+import { DEFAULT_PLANS_FILE } from '../src/modules/plans/index.ts'
 import { serverUrl } from './support/test-env.ts'
 import { createEmptyDatabase } from './support/test-database.ts'
 import { startServer, startWithNpm, startWorker } from './support/server-process.ts'
@@ -30,6 +31,20 @@ describe.runIf(!serverUrl())('on the embedded database', () => {
     expect(second.output()).not.toContain('A SUPER_ADMIN_KEY was generated')
     expect(readFileSync(join(dataDir, 'super-admin-key'), 'utf8').trim()).toBe(key)
     expect(await second.stop('SIGINT')).toBe(0)
+  })
+
+  it('a bad plans file stops the start with one line per bad value, naming the file and the path', async () => {
+    const plans = JSON.parse(readFileSync(DEFAULT_PLANS_FILE, 'utf8'))
+    plans.plans.basic.limits.max_users = -5
+    const file = join(dataDir, 'plans.json')
+    writeFileSync(file, JSON.stringify(plans))
+    const refused = await startServer({ DATA_DIR: dataDir, PLANS_FILE: file }).then(
+      () => expect.fail('a server started on a bad plans file'),
+      (error: { output: string; code: number | null }) => error,
+    )
+    expect(refused.code).toBe(1)
+    expect(refused.output).toContain(`Tenantry cannot start:\n  - PLANS_FILE ${file}: /plans/basic/limits/max_users: must be >= 0`)
+    expect(refused.output).not.toMatch(/^\s+at /m)
   })
 
   it('a port already taken is one line naming it and PORT, and exit code 1', async () => {

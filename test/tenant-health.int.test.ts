@@ -35,7 +35,7 @@ describe('GET /api/v1/tenants/:id/health', () => {
       checks: {
         database: { status: 'healthy' },
         redis: { status: process.env.REDIS_URL ? 'healthy' : 'not_configured' },
-        storage: { status: 'unknown', used_bytes: null, limit_bytes: null },
+        storage: { status: 'unknown', used_bytes: null, limit_bytes: 10 * 1024 ** 3 },
         api: { status: 'healthy', requests_today: 0, errors_today: 0, error_rate: null },
       },
       metrics: { responseTime: { p95: null, samples: 0 }, errorRate: null },
@@ -54,7 +54,7 @@ describe('GET /api/v1/tenants/:id/health', () => {
     expect(body.metrics.responseTime.p95).toBeGreaterThan(0)
     expect(body.metrics.errorRate).toBe(0)
     expect(body.checks.api).toMatchObject({ status: 'healthy', requests_today: 5, errors_today: 0 })
-    expect(body.checks.storage).toMatchObject({ status: 'healthy', limit_bytes: null })
+    expect(body.checks.storage).toMatchObject({ status: 'healthy', limit_bytes: 10 * 1024 ** 3 })
     expect(body.checks.storage.used_bytes).toBeGreaterThan(0)
     expect(body.status).toBe('healthy')
   })

@@ -92,7 +92,7 @@ describe('the report', () => {
     expect(report.limits.max_users).toEqual({ limit: 100, used: 1, remaining: 99, percent: 1 })
     expect(report.limits.max_items).toMatchObject({ limit: 1000, used: 1 })
     expect(report.limits.api_requests_per_day).toMatchObject({ limit: 1000, used: report.series.at(-1).requests })
-    expect(report.limits.storage_bytes).toEqual({ limit: null, used: 12345, remaining: null, percent: null })
+    expect(report.limits.storage_bytes).toEqual({ limit: 10 * 1024 ** 3, used: 12345, remaining: 10 * 1024 ** 3 - 12345, percent: 0 })
   })
 
   it('follows a tenant override of the plan limits', async () => {

@@ -12,6 +12,7 @@ import { withTimeout } from '../lib/with-timeout.ts'
 import { TenantDirectory, type TenantRecord } from '../modules/access/tenant-directory.ts'
 import type { ExportFormat } from '../modules/export/index.ts'
 import { usersRepository, type UserRow } from '../modules/users/index.ts'
+import { loadPlanCatalog, usePlanCatalog } from '../modules/plans/index.ts'
 import { createLogger, type Logger } from '../observability/logger.ts'
 import { UsageError } from './usage-error.ts'
 
@@ -25,6 +26,8 @@ const REDIS_READY_TIMEOUT_MS = 3000
 export async function openCliContext(): Promise<{ config: Config; db: Database }> {
   loadDotEnv()
   const config = loadConfig()
+  // Commands apply plan rules too (a plan migration, a member's password): the operator's plans.
+  usePlanCatalog(loadPlanCatalog(config.PLANS_FILE))
   const db = await openDatabase(config, { onPoolError: (error) => process.stderr.write(`database: ${error.message}\n`) })
   return { config, db }
 }

@@ -70,6 +70,7 @@ export const configSchema = {
   RATE_LIMIT_MULTIPLIER: withDefault({ parse: p.integer(1, 1_000_000), default: '1', doc: 'multiplies every request limit (plan rates, daily quotas, the fallback); 1 in production, raised by test suites and load tests' }),
   MASTER_KEY: optional({ parse: p.base64Key32, doc: '32 bytes base64; wraps per-tenant data keys of encrypted configuration', secret: true }),
   MASTER_KEY_PREVIOUS: optional({ parse: p.base64Key32, doc: 'during a master key rotation only: the key being replaced (data keys still wrapped by it open until tenantry keys rotate-master has run)', secret: true }),
+  PLANS_FILE: optional({ parse: p.text, doc: 'JSON file of the plans (limits, features, password policy, session timeout), validated at start; unset = the shipped catalogue (src/modules/plans/default-plans.json)' }),
   AUDIT_RETENTION_DAYS: withDefault({ parse: p.integer(90, 36_500), default: '365', doc: 'days audit entries are kept (never below 90)' }),
   USAGE_FLUSH_INTERVAL_MS: withDefault({ parse: p.integer(100, 3_600_000), default: '5000', doc: 'how often each instance writes its in-memory usage counts to usage_daily' }),
   USAGE_RETENTION_DAYS: withDefault({ parse: p.integer(90, 36_500), default: '400', doc: 'days of daily usage (usage_daily) kept; never below 90, the longest usage report' }),

@@ -9,7 +9,7 @@ import { testRedis } from './test-env.ts'
 
 export const SUPER_ADMIN_KEY = 'test-super-admin-key-0123456789abcdef0123456789'
 export const JWT_SECRET = 'test-jwt-secret-0123456789abcdef0123456789abcdef'
-export const PASSWORD = 'correct horse battery staple'
+export const PASSWORD = 'Correct horse battery staple 1'
 
 export interface TestApi {
   app: App
@@ -100,4 +100,27 @@ export async function createTestApiOnRedis(overrides: Record<string, string> = {
       redis?.disconnect()
     },
   })
+}
+
+export interface SecondInstance {
+  app: App
+  services: Services
+  close(): Promise<void>
+}
+
+/** Another app instance on the same PostgreSQL database with its own Redis client (PostgreSQL + Redis only). */
+export async function secondInstance(api: TestApi): Promise<SecondInstance> {
+  const db = await api.testDb.reopen()
+  const redis = testRedis()!
+  const services = createServices({ config: api.testDb.config, db, redis })
+  const app = await buildApp({ config: api.testDb.config, db, redis, services })
+  await app.ready()
+  return {
+    app,
+    services,
+    close: async () => {
+      await app.close()
+      redis.disconnect()
+    },
+  }
 }

@@ -58,3 +58,11 @@ export async function migratePlan(api: TestApi, plan: string, ...tenants: Org[])
     expect(upgraded.statusCode, upgraded.body).toBe(200)
   }
 }
+
+/** Turns plan features on in each tenant's settings, as the operator (the basic plan lacks most). Replaces settings.features. */
+export async function enableFeatures(api: TestApi, features: string[], ...tenants: { tenantId: string }[]): Promise<void> {
+  for (const tenant of tenants) {
+    const patched = await call(api, api.operator, 'PATCH', `/api/v1/tenants/${tenant.tenantId}`, { settings: { features: Object.fromEntries(features.map((name) => [name, true])) } })
+    expect(patched.statusCode, patched.body).toBe(200)
+  }
+}

@@ -5,6 +5,7 @@ import type { Config } from '../../config/index.ts'
 import type { SecurityLog } from '../../observability/security-log.ts'
 import type { Actor } from '../../context/index.ts'
 import { AppError } from '../../errors/index.ts'
+import { configurationOf } from '../plans/index.ts'
 import type { Permission } from '../rbac/index.ts'
 import { isOperator, type Authenticator, type Principal } from './principal.ts'
 import type { MembershipRecord, TenantDirectory, TenantRecord } from './tenant-directory.ts'
@@ -160,6 +161,7 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
     }
 
     if (principal.kind === 'user') {
+      assertSessionCurrent(principal, tenant)
       if (membership) request.membership = membership
       if (!membership || membership.status === 'invited') {
         // Operators may act inside any tenant (DESIGN §6.6); everyone else sees one answer.
@@ -211,6 +213,18 @@ async function accessPlugin(app: FastifyInstance, options: AccessPluginOptions):
   function recordDenial(request: FastifyRequest, denial: PermissionDenial, done: Done): void {
     if (!options.onDenied) return done(denial)
     options.onDenied(request, denial.tenant, denial.permission).then(() => done(denial), done)
+  }
+}
+
+/**
+ * A token for this tenant older than the tenant's session timeout is refused, whatever its exp:
+ * a timeout lowered by a plan or settings change ends longer sessions from their next request.
+ */
+function assertSessionCurrent(principal: Extract<Principal, { kind: 'user' }>, tenant: TenantRecord): void {
+  if (principal.tokenTenantId !== tenant.id) return
+  const timeoutMinutes = configurationOf(tenant).limits.session_timeout_minutes
+  if (Date.now() / 1000 - principal.tokenIssuedAt > timeoutMinutes * 60) {
+    throw new AppError('invalid_token', `token expired: this tenant's sessions last ${timeoutMinutes} minutes; log in again`)
   }
 }
 

@@ -8,7 +8,7 @@ import type { TenantDirectory, UserRecord } from './tenant-directory.ts'
 export type Principal =
   | { kind: 'anonymous' }
   | { kind: 'super_admin' }
-  | { kind: 'user'; user: UserRecord; tokenTenantId: string | undefined }
+  | { kind: 'user'; user: UserRecord; tokenTenantId: string | undefined; tokenIssuedAt: number }
   | ApiKeyPrincipal
 
 /** An API key: bound to one tenant, holding a fixed permission set (its role's or its own subset). */
@@ -89,5 +89,5 @@ export class Authenticator {
 
 function userPrincipal(user: UserRecord, claims: TokenClaims): Principal {
   if (user.status !== 'active') throw new AppError('account_disabled', 'this account is disabled')
-  return { kind: 'user', user, tokenTenantId: claims.tenantId }
+  return { kind: 'user', user, tokenTenantId: claims.tenantId, tokenIssuedAt: claims.issuedAt }
 }

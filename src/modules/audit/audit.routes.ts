@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { problemResponses, TENANT_ERRORS } from '../../http/openapi.ts'
 import type { Services } from '../../services.ts'
+import { assertFeature } from '../plans/index.ts'
 import type { AuditRow } from './audit.repository.ts'
 import { AuditEntryResponse, AuditPage, ExportAuditQuery, ListAuditQuery, VerifyResponse } from './audit.schemas.ts'
 
@@ -35,9 +36,10 @@ export async function auditRoutes(app: FastifyInstance, { services }: { services
     schema: {
       tags, summary: 'Every matching audit entry, oldest first, streamed as NDJSON (one entry per line); the export is itself audited',
       querystring: ExportAuditQuery,
-      response: { 200: { description: 'application/x-ndjson: one entry per line', content: { 'application/x-ndjson': { schema: AuditEntryResponse } } }, ...problemResponses(...TENANT_ERRORS) },
+      response: { 200: { description: 'application/x-ndjson: one entry per line', content: { 'application/x-ndjson': { schema: AuditEntryResponse } } }, ...problemResponses(...TENANT_ERRORS, 'feature_not_enabled') },
     },
   }, async (request, reply) => {
+    assertFeature(request.tenant, 'audit_export', 'audit log exports')
     const entries = await audit.export(request.query)
     const lines = Readable.from((async function* ndjson() {
       for await (const row of entries) yield `${JSON.stringify(presentEntry(row))}\n`

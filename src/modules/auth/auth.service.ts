@@ -7,7 +7,7 @@ import type { TenantDirectory, TenantRecord } from '../access/tenant-directory.t
 import { assertPassword } from '../members/members.service.ts'
 import { hashInvitationToken, invitationTenant } from '../members/invitation-token.ts'
 import * as members from '../members/members.repository.ts'
-import { effectiveConfig, planCatalog } from '../plans/index.ts'
+import { configurationOf, planCatalog } from '../plans/index.ts'
 import type { SecurityLog } from '../../observability/security-log.ts'
 import { findRole } from '../rbac/index.ts'
 import type { Tenant, TenantsService } from '../tenants/tenants.service.ts'
@@ -90,7 +90,7 @@ export class AuthService {
   /** Sign-up: tenant, user and Admin membership in one transaction (the tenant's provisioning). */
   async registerOrganization(input: { organization_name: string; slug?: string; admin_email: string; admin_password: string; admin_name?: string }): Promise<{ tenant: Tenant; session: Session }> {
     if (!this.deps.config.SIGNUP_ENABLED) throw new AppError('signup_disabled', 'sign-up is disabled on this platform (SIGNUP_ENABLED=false)')
-    assertPassword(input.admin_password, planCatalog.basic)
+    assertPassword(input.admin_password, planCatalog().basic)
     const passwordHash = await hashPassword(input.admin_password)
     let user: UserRow | undefined
     const tenant = await this.deps.tenants.create({ name: input.organization_name, slug: input.slug }, async (tx) => {
@@ -111,7 +111,7 @@ export class AuthService {
     if (!tenantId) throw invalid()
     const tenant = await this.deps.directory.tenantById(tenantId)
     if (!tenant || tenant.status !== 'active') throw invalid()
-    assertPassword(input.password, effectiveConfig(tenant.plan, tenant.settings))
+    assertPassword(input.password, configurationOf(tenant))
     const passwordHash = await hashPassword(input.password)
     const user = await runWithTenant(tenantId, () =>
       withTenant(this.deps.db, async (tx) => {
@@ -172,7 +172,7 @@ export class AuthService {
   private async session(user: UserRow, tenant: TenantRecord | undefined): Promise<Session> {
     const { config, tokens, directory } = this.deps
     let ttl = durationSeconds(config.JWT_EXPIRY)
-    if (tenant) ttl = Math.min(ttl, effectiveConfig(tenant.plan, tenant.settings).limits.session_timeout_minutes * 60)
+    if (tenant) ttl = Math.min(ttl, configurationOf(tenant).limits.session_timeout_minutes * 60)
     const { token, expiresAt } = await tokens.issue(user.id, tenant?.id, ttl)
     const membership = tenant ? await directory.membership(tenant.id, user.id) : undefined
     const operator = user.is_platform_admin && (!membership || membership.status !== 'active')

@@ -13,6 +13,8 @@ export interface TokenClaims {
   userId: string
   tenantId?: string
   jti: string
+  /** iat, in seconds: a tenant's session timeout is measured from it on every request. */
+  issuedAt: number
   expiresAt: Date
 }
 
@@ -83,7 +85,7 @@ export class TokenService {
       // This service issues every token it accepts, with iat = now: one issued in the future was
       // not (a leaked key minting long-lived tokens, or a signer with a broken clock).
       if (payload.iat! > Date.now() / 1000 + ISSUED_AT_SKEW_SECONDS) throw new InvalidTokenError('token invalid')
-      const claims: TokenClaims = { userId: payload.sub!, tenantId: payload.tid as string | undefined, jti: payload.jti!, expiresAt: new Date(payload.exp! * 1000) }
+      const claims: TokenClaims = { userId: payload.sub!, tenantId: payload.tid as string | undefined, jti: payload.jti!, issuedAt: payload.iat!, expiresAt: new Date(payload.exp! * 1000) }
       this.verified.set(cacheKey, claims, Math.min(5 * 60_000, claims.expiresAt.getTime() - Date.now()))
       return claims
     } catch (error) {

@@ -24,10 +24,23 @@ export const GetConfigQuery = Type.Object(
   { additionalProperties: false },
 )
 
+const writeFields = {
+  value: Type.Unknown({ description: 'any JSON, at most 64 KiB serialized' }),
+  is_encrypted: Type.Optional(Type.Boolean({ description: 'store AES-256-GCM encrypted (needs MASTER_KEY); omitted: an existing entry keeps its mode' })),
+}
+
 export const PutConfigBody = Type.Object(
   {
-    value: Type.Unknown({ description: 'any JSON, at most 64 KiB serialized' }),
-    encrypted: Type.Optional(Type.Boolean({ description: 'store AES-256-GCM encrypted (needs MASTER_KEY); omitted: an existing entry keeps its mode' })),
+    ...writeFields,
+    encrypted: Type.Optional(Type.Boolean({ deprecated: true, description: 'deprecated alias of is_encrypted' })),
   },
   { additionalProperties: false, required: ['value'] },
 )
+
+/** The operator's write (POST /api/v1/tenants/:id/config), seed 004's shape: the key in the body. */
+export const OperatorConfigBody = Type.Object(
+  { key: ConfigKeyParams.properties.key, ...writeFields },
+  { additionalProperties: false, required: ['key', 'value'] },
+)
+
+export const TenantConfigParams = Type.Object({ id: Type.String({ format: 'uuid' }) })

@@ -1,5 +1,5 @@
-import { tryGetContext } from '../../context/index.ts'
-import { withTenant, type Database, type TenantTx } from '../../db/index.ts'
+import { runWithTenant, tryGetContext } from '../../context/index.ts'
+import { withSystem, withTenant, type Database, type TenantTx } from '../../db/index.ts'
 import { AppError, notFound } from '../../errors/index.ts'
 import { canonicalJson, recordAudit, recordPlatformAction } from '../audit/index.ts'
 import * as repository from './config.repository.ts'
@@ -8,6 +8,8 @@ import { CONFIG_KEY_PATTERN } from './config.schemas.ts'
 import { currentDataKey, unwrap, type MasterKeys } from './data-keys.ts'
 import { decryptValue, DecryptionError, encryptValue } from './envelope-crypto.ts'
 import { isPlainObject } from '../../lib/plain-object.ts'
+import { isLiveTenant } from '../tenants/index.ts'
+import { assertNotReserved } from './reserved-keys.ts'
 
 // Largest value accepted, as serialized JSON: configuration, not a document store. Encrypted
 // values are sealed whole, so this also bounds what one reveal decrypts.
@@ -25,7 +27,7 @@ export interface ConfigEntry {
 export interface PutConfigInput {
   value: unknown
   /** Omitted: an existing entry keeps its mode (a secret is never downgraded by accident); a new one is plain. */
-  encrypted?: boolean
+  is_encrypted?: boolean
 }
 
 const ENCRYPTION_UNAVAILABLE = 'set MASTER_KEY (32 bytes, base64) to store encrypted values'
@@ -72,17 +74,37 @@ export class ConfigService {
 
   /** Creates or replaces an entry. Refused before anything is written when encryption is asked for without MASTER_KEY. */
   async put(key: string, input: PutConfigInput): Promise<ConfigEntry> {
+    assertNotReserved(key)
     assertValueSize(input.value)
-    if (input.encrypted === true) this.master()
+    if (input.is_encrypted === true) this.master()
     const row = await withTenant(this.db, async (tx) => {
       const previous = await repository.findEntry(tx, key)
-      const encrypt = input.encrypted ?? previous?.is_encrypted ?? false
+      const encrypt = input.is_encrypted ?? previous?.is_encrypted ?? false
       const stored = encrypt ? await this.putEncrypted(tx, key, input.value) : await repository.upsertPlain(tx, key, input.value)
       await recordAudit(tx, { action: 'config.written', resourceType: 'config', resourceId: key, changes: writtenChanges(key, previous, encrypt, input.value) })
       await auditIfOperator(tx, 'config.written', key, { encrypted: encrypt })
       return stored
     })
     return masked(row)
+  }
+
+  /**
+   * An operator's write into a tenant they have not selected (POST /api/v1/tenants/:id/config):
+   * the same rules and audit entries, in that tenant's context with the operator as the actor.
+   */
+  async putForTenant(tenantId: string, key: string, input: PutConfigInput): Promise<ConfigEntry> {
+    await this.assertWritableTenant(tenantId)
+    return runWithTenant(tenantId, () => this.put(key, input))
+  }
+
+  async listForTenant(tenantId: string, options: { limit?: number; cursor?: string }): Promise<{ data: ConfigEntry[]; next_cursor: string | null }> {
+    await this.assertWritableTenant(tenantId)
+    return runWithTenant(tenantId, () => this.list(options))
+  }
+
+  // A deleted tenant waits for its purge or a reactivation: nothing is written into it meanwhile.
+  private async assertWritableTenant(tenantId: string): Promise<void> {
+    if (!(await withSystem(this.db, (tx) => isLiveTenant(tx, tenantId)))) throw notFound('tenant', tenantId)
   }
 
   async remove(key: string): Promise<void> {

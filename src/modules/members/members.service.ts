@@ -8,7 +8,7 @@ import { hashPassword, passwordProblems } from '../auth/passwords.ts'
 import { effectiveConfig, quotaExceeded, type PlanDefaults, type PlanName, type TenantSettings } from '../plans/index.ts'
 import { ALL_PERMISSIONS, assertCanGrant, findAssignableRole, type HeldPermissions, type RoleRecord } from '../rbac/index.ts'
 import { usersRepository as users } from '../users/index.ts'
-import { lockTenant } from '../tenants/index.ts'
+import { isLiveTenant, lockTenant } from '../tenants/index.ts'
 import * as repository from './members.repository.ts'
 import type { MemberRow } from './members.repository.ts'
 
@@ -146,8 +146,7 @@ export class MembersService {
 
   /** For operators (POST /tenants/:id/users): the same rules, inside the named tenant. */
   async addToTenant(tenantId: string, input: AddMemberInput): Promise<AddedMember> {
-    const exists = await withSystem(this.db, (tx) => tx.query("select 1 from tenants where id = $1 and status <> 'deleted'", [tenantId]))
-    if (exists.rows.length === 0) throw notFound('tenant', tenantId)
+    if (!(await withSystem(this.db, (tx) => isLiveTenant(tx, tenantId)))) throw notFound('tenant', tenantId)
     return runWithTenant(tenantId, () => this.add(input, ALL_PERMISSIONS))
   }
 

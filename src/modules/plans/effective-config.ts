@@ -1,14 +1,30 @@
-import { planCatalog, type PlanDefaults, type PlanName } from './plan-catalog.ts'
+import type { PlanDefaults, PlanName } from './plan-catalog.ts'
+import { planCatalog } from './plans-file.ts'
 import type { TenantSettings } from './tenant-settings.schema.ts'
 
 /** Plan defaults with the tenant's overrides laid over them, key by key. */
 export function effectiveConfig(plan: PlanName, settings: TenantSettings): PlanDefaults {
-  const defaults = planCatalog[plan]
+  const defaults = planCatalog()[plan]
   return {
     limits: { ...defaults.limits, ...settings.limits },
     features: { ...defaults.features, ...settings.features },
     password_policy: { ...defaults.password_policy, ...settings.password_policy },
   }
+}
+
+const byTenant = new WeakMap<object, PlanDefaults>()
+
+/**
+ * The effective configuration of a cached tenant record, computed once per record: a plan or
+ * settings change replaces the record (the directory is invalidated), so the next request sees it.
+ */
+export function configurationOf(tenant: { plan: PlanName; settings: TenantSettings }): PlanDefaults {
+  let configuration = byTenant.get(tenant)
+  if (!configuration) {
+    configuration = effectiveConfig(tenant.plan, tenant.settings)
+    byTenant.set(tenant, configuration)
+  }
+  return configuration
 }
 
 /** The limits of `plan` that the tenant's current usage exceeds (a downgrade refusal names them). */

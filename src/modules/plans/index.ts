@@ -1,4 +1,6 @@
-export { PLAN_NAMES, FEATURE_NAMES, planCatalog, type PlanName, type FeatureName, type PlanDefaults, type PasswordPolicy, type PlanLimits } from './plan-catalog.ts'
-export { effectiveConfig, exceededLimits } from './effective-config.ts'
+export { PLAN_NAMES, FEATURE_NAMES, FEATURES, type PlanName, type FeatureName, type PlanDefaults, type PlanCatalog, type PasswordPolicy, type PlanLimits } from './plan-catalog.ts'
+export { DEFAULT_PLANS_FILE, loadPlanCatalog, planCatalog, usePlanCatalog } from './plans-file.ts'
+export { configurationOf, effectiveConfig, exceededLimits } from './effective-config.ts'
 export { assertFeature, quotaExceeded } from './enforcement.ts'
 export { settingsParts, TenantSettingsSchema, TenantSettingsPatchSchema, type TenantSettings, type TenantSettingsPatch } from './tenant-settings.schema.ts'
+export { PlanSchema, PlansFileSchema } from './plan-schemas.ts'

@@ -1,37 +1,19 @@
-import { Type, type Static } from 'typebox'
+import { Type, type Static, type TOptional, type TSchema } from 'typebox'
 import { FEATURE_NAMES } from './plan-catalog.ts'
+import { featureSchema, limitSchemas, passwordPolicySchemas } from './plan-schemas.ts'
 
 const DNS_LABEL = '^[a-z0-9]([a-z0-9-]{1,61})[a-z0-9]$'
 const HOSTNAME = '^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$'
-// `type: [integer, null]`, not anyOf: with the server's coerceTypes, Ajv would coerce null to 0
-// in the integer branch of an anyOf, so "unlimited" (null) would be stored as "none" (0).
-const nullableCount = (max: number) => Type.Unsafe<number | null>({ type: ['integer', 'null'], minimum: 0, maximum: max })
+const optional = <T extends Record<string, TSchema>>(schemas: T) =>
+  Object.fromEntries(Object.entries(schemas).map(([key, schema]) => [key, Type.Optional(schema)])) as { [K in keyof T]: TOptional<T[K]> }
 
 /** The settings a tenant may override, one schema per key. Unknown keys are refused at every level. */
 export const settingsParts = {
   subdomain: Type.String({ pattern: DNS_LABEL, description: 'the label under BASE_DOMAIN that routes to the tenant (then its slug no longer does); unique across tenants, slugs included' }),
   domains: Type.Array(Type.String({ pattern: HOSTNAME, maxLength: 253 }), { maxItems: 20, uniqueItems: true }),
-  features: Type.Object(Object.fromEntries(FEATURE_NAMES.map((name) => [name, Type.Optional(Type.Boolean())])), { additionalProperties: false }),
-  limits: Type.Object(
-    {
-      max_users: Type.Optional(nullableCount(10_000_000)),
-      max_items: Type.Optional(nullableCount(100_000_000)),
-      api_requests_per_day: Type.Optional(nullableCount(1_000_000_000)),
-      rate_limit_per_minute: Type.Optional(nullableCount(10_000_000)),
-      session_timeout_minutes: Type.Optional(Type.Integer({ minimum: 5, maximum: 43_200 })),
-    },
-    { additionalProperties: false },
-  ),
-  password_policy: Type.Object(
-    {
-      min_length: Type.Optional(Type.Integer({ minimum: 8, maximum: 128 })),
-      require_uppercase: Type.Optional(Type.Boolean()),
-      require_lowercase: Type.Optional(Type.Boolean()),
-      require_digit: Type.Optional(Type.Boolean()),
-      require_symbol: Type.Optional(Type.Boolean()),
-    },
-    { additionalProperties: false },
-  ),
+  features: Type.Object(Object.fromEntries(FEATURE_NAMES.map((name) => [name, Type.Optional(featureSchema(name))])), { additionalProperties: false }),
+  limits: Type.Object(optional(limitSchemas), { additionalProperties: false }),
+  password_policy: Type.Object(optional(passwordPolicySchemas), { additionalProperties: false }),
   branding: Type.Object(
     {
       display_name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),

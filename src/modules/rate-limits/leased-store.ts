@@ -23,6 +23,8 @@ export interface LeaseSource {
 interface Pool {
   windowId: number
   endsAt: number
+  /** The limit the tokens were leased under: another limit (a plan or settings change) discards them. */
+  limit: number
   /** Tokens leased from the shared counter and not used yet. */
   tokens: number
   /** The shared count at the last refill, for RateLimit-Remaining. */
@@ -150,11 +152,17 @@ export class LeasedWindowStore {
     const windowId = windowIdOf(now, check.windowMs)
     let pool = this.pools.get(check.key)
     if (pool === undefined) {
-      pool = { windowId, endsAt: windowEndOf(now, check.windowMs), tokens: 0, total: 0, exhausted: false, pending: undefined }
+      pool = { windowId, endsAt: windowEndOf(now, check.windowMs), limit: check.limit, tokens: 0, total: 0, exhausted: false, pending: undefined }
       this.pools.set(check.key, pool)
       this.sweeper.afterInsert(now)
     } else if (pool.windowId !== windowId) {
-      Object.assign(pool, { windowId, endsAt: windowEndOf(now, check.windowMs), tokens: 0, total: 0, exhausted: false, pending: undefined })
+      Object.assign(pool, { windowId, endsAt: windowEndOf(now, check.windowMs), limit: check.limit, tokens: 0, total: 0, exhausted: false, pending: undefined })
+    } else if (pool.limit !== check.limit) {
+      // The limit changed mid-window (a plan or override change, DESIGN §11): tokens leased under
+      // the old one are not spent, and "exhausted" is asked again, so the next request is decided
+      // by the shared counter against the new limit. The discarded tokens stay counted there:
+      // lowering a limit may refuse up to one lease early per instance, never admit past it.
+      Object.assign(pool, { limit: check.limit, tokens: 0, exhausted: false })
     }
     return pool
   }

@@ -1,6 +1,6 @@
 export { seedDefaultTenant, type DefaultTenant } from './default-tenant.seed.ts'
 export type { TenantRow } from './tenants.repository.ts'
-export { lockTenant } from './tenants.repository.ts'
+export { isLiveTenant, lockTenant } from './tenants.repository.ts'
 export { DEFAULT_CONFIGURATION } from './default-configuration.ts'
 export { routingLabel } from './host-labels.ts'
 export { DomainsService, type CustomDomain } from './domains.service.ts'

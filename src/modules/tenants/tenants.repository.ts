@@ -40,6 +40,12 @@ export async function lockTenant(tx: Queryable, id: string): Promise<TenantRow |
   return rows[0]
 }
 
+/** Whether the tenant exists and is not deleted (an operator may still act inside it). */
+export async function isLiveTenant(tx: Queryable, id: string): Promise<boolean> {
+  const { rows } = await tx.query("select 1 from tenants where id = $1 and status <> 'deleted'", [id])
+  return rows.length > 0
+}
+
 /** Taken as a slug, or as another tenant's subdomain (both route under the base domain). */
 export async function slugTaken(tx: Queryable, slug: string): Promise<boolean> {
   const { rows } = await tx.query(`select 1 from tenants where slug = $1 or settings->>'subdomain' = $1`, [slug])

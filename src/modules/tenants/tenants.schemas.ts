@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { PageQuery, pageOf } from '../../http/pagination.ts'
-import { settingsParts, TenantSettingsPatchSchema, TenantSettingsSchema } from '../plans/index.ts'
+import { PlanSchema, settingsParts, TenantSettingsPatchSchema, TenantSettingsSchema } from '../plans/index.ts'
 
 const Plan = Type.Union([Type.Literal('basic'), Type.Literal('premium'), Type.Literal('enterprise'), Type.Literal('custom')])
 const Status = Type.Union([Type.Literal('provisioning'), Type.Literal('active'), Type.Literal('suspended'), Type.Literal('deleted')])
@@ -46,14 +46,6 @@ export type ListTenantsFilter = Static<typeof ListTenantsQuery>
 
 export const DeleteTenantQuery = Type.Object({ purge: Type.Optional(Type.Boolean()) }, { additionalProperties: false })
 
-const Limits = Type.Object({
-  max_users: Type.Union([Type.Integer(), Type.Null()]),
-  max_items: Type.Union([Type.Integer(), Type.Null()]),
-  api_requests_per_day: Type.Union([Type.Integer(), Type.Null()]),
-  rate_limit_per_minute: Type.Union([Type.Integer(), Type.Null()]),
-  session_timeout_minutes: Type.Integer(),
-})
-
 export const TenantResponse = Type.Object({
   id: Type.String({ format: 'uuid' }),
   slug: Type.String(),
@@ -61,17 +53,7 @@ export const TenantResponse = Type.Object({
   status: Status,
   plan: Plan,
   settings: Type.Record(Type.String(), Type.Unknown()),
-  configuration: Type.Object({
-    limits: Limits,
-    features: Type.Record(Type.String(), Type.Boolean()),
-    password_policy: Type.Object({
-      min_length: Type.Integer(),
-      require_uppercase: Type.Boolean(),
-      require_lowercase: Type.Boolean(),
-      require_digit: Type.Boolean(),
-      require_symbol: Type.Boolean(),
-    }),
-  }),
+  configuration: PlanSchema,
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
   deleted_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),

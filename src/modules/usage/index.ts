@@ -4,3 +4,4 @@ export { UsageService, TIME_RANGES, utcDay, type TimeRange, type UsageReport } f
 export { TenantHealthService, HEALTH_RULES, type TenantHealth } from './tenant-health.ts'
 export { addUsageHook } from './usage.hook.ts'
 export { usageRoutes } from './usage.routes.ts'
+export { StorageQuota, storageQuota } from './storage-quota.ts'

@@ -170,11 +170,7 @@ function limitUse(limit: number | null, used: number | null): LimitUse {
   return { limit, used, remaining: Math.max(0, limit - used), percent: limit === 0 ? null : Math.round((used / limit) * 1000) / 10 }
 }
 
-/**
- * Plans carry no storage limit yet; a `max_storage_bytes` limit (plan or tenant override) is
- * honoured as soon as one exists, without a change here.
- */
+/** The plan's (or the tenant's override of) `max_storage_bytes`; null = unlimited. */
 export function storageLimitOf(configuration: PlanDefaults): number | null {
-  const value = (configuration.limits as unknown as Record<string, unknown>).max_storage_bytes
-  return typeof value === 'number' ? value : null
+  return configuration.limits.max_storage_bytes
 }

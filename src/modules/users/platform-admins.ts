@@ -6,7 +6,7 @@ import { planCatalog } from '../plans/index.ts'
 import * as users from './users.repository.ts'
 
 // Platform admins hold the keys to every tenant: the strictest policy applies to them.
-const PLATFORM_ADMIN_POLICY = planCatalog.enterprise.password_policy
+const platformAdminPolicy = () => planCatalog().enterprise.password_policy
 
 /**
  * What a password given for an existing user does: `keep` ignores it (PLATFORM_ADMIN_PASSWORD on
@@ -27,7 +27,7 @@ export async function ensurePlatformAdmin(
   options: { existingPassword: ExistingPassword },
 ): Promise<{ id: string; created: boolean }> {
   if (password !== undefined) {
-    const problems = passwordProblems(password, PLATFORM_ADMIN_POLICY)
+    const problems = passwordProblems(password, platformAdminPolicy())
     if (problems.length > 0) throw new AppError('validation_failed', `the password needs ${problems.join(', ')}`, { field: 'password' })
   }
   const passwordHash = password === undefined ? undefined : await hashPassword(password)
