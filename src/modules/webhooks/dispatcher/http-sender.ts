@@ -7,8 +7,7 @@
 // has not let go a moment later.
 import { request, type Dispatcher } from 'undici'
 import { withTimeout } from '../../../lib/with-timeout.ts'
-import type { Resolver } from '../ssrf/index.ts'
-import { OriginPools } from './origin-pools.ts'
+import { OriginPools, type OriginPoolsOptions } from './origin-pools.ts'
 
 export interface SendResult {
   /** Undefined when no answer came (refused, timed out, blocked by the SSRF guard). */
@@ -18,16 +17,6 @@ export interface SendResult {
   responseBody?: string
   retryAfter?: string
   error?: string
-}
-
-export interface HttpSenderOptions {
-  allowPrivate: boolean
-  /** Connections kept per receiver origin (the per-endpoint concurrency bound). */
-  connectionsPerOrigin: number
-  /** Injected in tests (DNS rebinding); the system resolver otherwise. */
-  resolve?: Resolver
-  /** Injected in tests (a dispatcher that ignores abort signals); a guarded Pool otherwise. */
-  createPool?: (origin: string) => Dispatcher
 }
 
 const KEPT_BYTES = 1024
@@ -42,7 +31,7 @@ type Exchange = Omit<SendResult, 'durationMs'>
 export class HttpSender {
   private readonly pools: OriginPools
 
-  constructor(options: HttpSenderOptions) {
+  constructor(options: OriginPoolsOptions) {
     this.pools = new OriginPools(options)
   }
 
