@@ -59,6 +59,7 @@ export const configSchema = {
   WEBHOOK_CONCURRENCY: withDefault({ parse: p.integer(1, 10_000), default: '64', doc: 'webhook attempts in flight per dispatcher' }),
   WEBHOOK_ENDPOINT_CONCURRENCY: withDefault({ parse: p.integer(1, 1000), default: '8', doc: 'webhook attempts in flight per endpoint per dispatcher (and keep-alive connections per receiver)' }),
   WEBHOOK_LEASE_MS: withDefault({ parse: p.integer(1000, 3_600_000), default: '60000', doc: 'how long a claimed delivery stays with its dispatcher before another may take it (plus the endpoint timeout)' }),
+  WEBHOOK_STALL_AFTER_MS: withDefault({ parse: p.integer(1000, 3_600_000), default: '120000', doc: '/health reports the dispatcher stalled when deliveries have been due this long and none of its attempts ended meanwhile' }),
   WEBHOOK_DISABLE_AFTER: withDefault({ parse: p.durationOrZero, default: '3d', doc: 'disable an endpoint that has failed without a success for this long (0 = never; 410 Gone disables at once)' }),
   REDIS_URL: optional({ parse: p.text, doc: 'redis://host:port; unset = caches, limits and signals stay in-process (the seeds\' REDIS_HOST, REDIS_PORT, REDIS_PASSWORD make one when it is unset)', secret: true }),
   PROMETHEUS_METRICS_ENABLED: withDefault({ parse: p.boolean, default: 'true', aliases: ['ENABLE_METRICS'], doc: 'serve GET /metrics' }),

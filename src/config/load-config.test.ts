@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       WEBHOOK_RETRY_DELAYS: [1000, 5000, 25000],
       WEBHOOK_MAX_RETRIES: 3,
       WEBHOOK_TIMEOUT_MS: 30000,
+      WEBHOOK_STALL_AFTER_MS: 120000,
       AUDIT_RETENTION_DAYS: 365,
       BODY_LIMIT_BYTES: 1048576,
       REQUEST_TIMEOUT_MS: 30000,
@@ -67,6 +68,7 @@ describe('loadConfig', () => {
   it('keeps webhook timeouts within a minute (D63)', () => {
     expect(problemsOf({ WEBHOOK_TIMEOUT_MS: '60001' })).toEqual(['WEBHOOK_TIMEOUT_MS: expected an integer between 100 and 60000'])
     expect(loadConfig({ WEBHOOK_TIMEOUT_MS: '60000' }).WEBHOOK_TIMEOUT_MS).toBe(60_000)
+    expect(problemsOf({ WEBHOOK_STALL_AFTER_MS: '999' })).toEqual(['WEBHOOK_STALL_AFTER_MS: expected an integer between 1000 and 3600000'])
   })
 
   it('accepts TENANT_ISOLATION_STRICT as an alias of REQUIRE_TENANT', () => {

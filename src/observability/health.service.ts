@@ -19,9 +19,11 @@ export interface HealthReport {
 
 /** The dispatcher of this process and the shared queue (another process may be the dispatcher). */
 export interface WebhooksCheck extends Check {
-  dispatcher?: 'running' | 'stopping' | 'stopped' | 'disabled'
+  /** stalled: running, yet no attempt has ended for WEBHOOK_STALL_AFTER_MS while deliveries are due. */
+  dispatcher?: 'running' | 'stalled' | 'stopping' | 'stopped' | 'disabled'
   queue_depth?: number | null
   oldest_due_age_s?: number | null
+  last_attempt_age_s?: number | null
 }
 
 export interface RedisLike {

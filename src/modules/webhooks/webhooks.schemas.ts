@@ -1,14 +1,17 @@
 import { Type } from 'typebox'
 import { PageQuery, pageOf } from '../../http/pagination.ts'
+import { HEADER_NAME_PATTERN, HEADER_VALUE_PATTERN, MAX_ENDPOINT_HEADER_BYTES, MAX_ENDPOINT_HEADERS, MAX_HEADER_VALUE_LENGTH } from './endpoint-headers.ts'
 import { MAX_WEBHOOK_TIMEOUT_MS } from './webhook-timeout.ts'
 
 const Timestamp = Type.String({ format: 'date-time' })
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()])
 
-const HeaderName = '^[A-Za-z0-9!#$%&\'*+.^_`|~-]{1,100}$'
-const Headers = Type.Record(Type.String({ pattern: HeaderName }), Type.String({ maxLength: 2000, pattern: '^[^\\r\\n\\u0000]*$' }), {
-  maxProperties: 20,
-  description: 'extra request headers sent with every delivery (not Content-Type, User-Agent, Host, or the webhook-*/x-webhook-* signing headers)',
+// The schema says what the API documents; endpointHeadersProblem (the service) names the header.
+const Headers = Type.Record(Type.String({ pattern: HEADER_NAME_PATTERN }), Type.String({ maxLength: MAX_HEADER_VALUE_LENGTH, pattern: HEADER_VALUE_PATTERN }), {
+  maxProperties: MAX_ENDPOINT_HEADERS,
+  // A name outside the pattern is refused, not let through unchecked (patternProperties alone would).
+  additionalProperties: false,
+  description: `extra request headers sent with every delivery: visible ASCII values, at most ${MAX_ENDPOINT_HEADER_BYTES} bytes in all; not hop-by-hop headers (Connection, Keep-Alive, Expect, Upgrade, TE, Transfer-Encoding…), Content-Type, Content-Length, User-Agent, Host, or the webhook-*/x-webhook-*/x-tenant-* signing headers`,
 })
 const Events = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
   minItems: 1, maxItems: 50, uniqueItems: true, description: "event types from GET /api/v1/webhook-events, or '*' for all",

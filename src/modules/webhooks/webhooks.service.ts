@@ -10,6 +10,7 @@ import { decryptValue, encryptValue } from '../config/envelope-crypto.ts'
 import { domainEventCatalog, DOMAIN_EVENT_TYPES } from '../events/index.ts'
 import { effectiveConfig, type PlanName, type TenantSettings } from '../plans/index.ts'
 import { testEventType } from './deliveries.service.ts'
+import { endpointHeadersProblem } from './endpoint-headers.ts'
 import { isWebhookSecret, newWebhookSecret } from './signing/index.ts'
 import { SsrfError, validateWebhookUrl, type Resolver } from './ssrf/index.ts'
 import * as repository from './webhooks.repository.ts'
@@ -20,10 +21,6 @@ import type { DeliveryRow, EndpointChanges, EndpointRow, EndpointSecretsRow, Sto
 export const MASKED_HEADER_VALUE = '********'
 
 export const PREVIOUS_SECRET_TTL_MS = 24 * 3_600_000
-
-// Headers the dispatcher writes itself: an endpoint cannot set or override them.
-const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'user-agent', 'host', 'connection', 'transfer-encoding'])
-const RESERVED_PREFIXES = ['webhook-', 'x-webhook-', 'x-tenant-']
 
 export interface CreateWebhookInput {
   name: string
@@ -215,8 +212,8 @@ function keepMaskedValues(headers: Record<string, string>, stored: Record<string
 }
 
 /**
- * The checks of a created endpoint that need no network: known event types, no header the
- * dispatcher sets. For endpoints that arrive another way (a tenant import, D57); their URL is
+ * The checks of a created endpoint that need no network: known event types, headers that can be
+ * sent and that the dispatcher does not set. For endpoints that arrive another way (a tenant import, D57); their URL is
  * checked when a delivery is sent, as every URL is (ssrf/).
  */
 export function assertEndpointFields(endpoint: { events: string[]; headers: Record<string, string> }): void {
@@ -233,14 +230,13 @@ function assertEvents(events: string[]): string[] {
   return events
 }
 
+/** Only headers the dispatcher can send and does not set itself (endpoint-headers.ts). */
 function assertHeaders(headers: Record<string, string>): Record<string, string> {
-  const reserved = Object.keys(headers).filter((name) => {
-    const lower = name.toLowerCase()
-    return RESERVED_HEADERS.has(lower) || RESERVED_PREFIXES.some((prefix) => lower.startsWith(prefix))
-  })
-  if (reserved.length > 0) throw new AppError('validation_failed', `these headers are set by the dispatcher: ${reserved.join(', ')}`, { field: 'headers', reserved })
-  const lowered = new Set(Object.keys(headers).map((name) => name.toLowerCase()))
-  if (lowered.size !== Object.keys(headers).length) throw new AppError('validation_failed', 'a header is given twice (names are case-insensitive)', { field: 'headers' })
+  const problem = endpointHeadersProblem(headers)
+  if (problem) {
+    const message = problem.header === undefined ? `headers: ${problem.reason}` : `header ${JSON.stringify(problem.header)}: ${problem.reason}`
+    throw new AppError('validation_failed', message, { field: 'headers', ...problem })
+  }
   return headers
 }
 

@@ -13,6 +13,7 @@ import { webhookDeliveryDurationSeconds, webhookQueueDepth } from '../../../obse
 import { WEBHOOK_WAKE_CHANNEL } from '../wake-signal.ts'
 import { signDelivery } from '../signing/index.ts'
 import { assertLiteralTargetAllowed } from '../ssrf/index.ts'
+import { firstUnsendableHeader } from '../endpoint-headers.ts'
 import { claimDue, leaseForSending, queueStats, releaseClaims, type ClaimedDelivery, type DeliveryResult } from './delivery-store.ts'
 import type { DispatcherDeps } from './dispatcher-settings.ts'
 import { EndpointLanes, type EndpointLane } from './endpoint-lanes.ts'
@@ -32,12 +33,18 @@ export interface DispatcherHealth {
   in_flight: number
   queue_depth: number | null
   oldest_due_age_s: number | null
+  /** Seconds since an attempt of this dispatcher last ended (or since it started, before the first). */
+  last_attempt_age_s: number | null
+  /** Running, deliveries due for longer than the stall threshold, and no attempt ended meanwhile. */
+  stalled: boolean
 }
 
 const CLAIM_BATCH = 200
 const RELEASE_DELAY_MS = 1000
 const STATS_INTERVAL_MS = 5000
 const LISTEN_RETRY_MS = 5000
+// Twice the longest attempt (D63): a dispatcher that ends no attempt in that time while work is due is stuck.
+const DEFAULT_STALL_AFTER_MS = 120_000
 
 export class WebhookDispatcher {
   private state: DispatcherState = 'stopped'
@@ -54,10 +61,12 @@ export class WebhookDispatcher {
   private unlisten: (() => Promise<void>) | undefined
   private statsTimer: NodeJS.Timeout | undefined
   private lastStats: { due: number; oldestDueAt: Date | null } | undefined
+  /** When an attempt last ended (or the dispatcher started): /health's sign of progress. */
+  private lastAttemptEndedAt: number | undefined
 
   constructor(private readonly deps: DispatcherDeps) {
     const { settings } = deps
-    this.sender = new HttpSender({ allowPrivate: settings.allowPrivateTargets, connectionsPerOrigin: settings.perEndpointConcurrency, ...(deps.resolve ? { resolve: deps.resolve } : {}) })
+    this.sender = new HttpSender({ allowPrivate: settings.allowPrivateTargets, connectionsPerOrigin: settings.perEndpointConcurrency, ...(deps.resolve ? { resolve: deps.resolve } : {}), ...(deps.createPool ? { createPool: deps.createPool } : {}) })
     this.secrets = new SecretCache(deps.webhooks)
     this.policy = { delaysMs: settings.retryDelaysMs, jitter: settings.jitter ?? 0.1, retryAfterCapMs: settings.retryAfterCapMs ?? 3_600_000 }
     this.lanes = new EndpointLanes(settings, (job, lane) => void this.attempt(job, lane))
@@ -67,6 +76,7 @@ export class WebhookDispatcher {
   async start(): Promise<void> {
     if (this.state !== 'stopped') return
     this.state = 'running'
+    this.lastAttemptEndedAt = Date.now()
     await this.listen()
     this.statsTimer = setInterval(() => void this.refreshStats(), STATS_INTERVAL_MS)
     this.statsTimer.unref()
@@ -113,11 +123,17 @@ export class WebhookDispatcher {
 
   async health(): Promise<DispatcherHealth> {
     const stats = await this.refreshStats()
+    const stallAfterMs = this.deps.settings.stallAfterMs ?? DEFAULT_STALL_AFTER_MS
+    const now = Date.now()
+    const stalled = this.state === 'running' && (stats?.due ?? 0) > 0 && stats?.oldestDueAt != null && now - stats.oldestDueAt.getTime() > stallAfterMs
+      && this.lastAttemptEndedAt !== undefined && now - this.lastAttemptEndedAt > stallAfterMs
     return {
+      stalled,
       state: this.state,
       in_flight: this.active,
       queue_depth: stats?.due ?? null,
-      oldest_due_age_s: stats?.oldestDueAt ? Math.max(0, Math.round((Date.now() - stats.oldestDueAt.getTime()) / 1000)) : stats ? 0 : null,
+      oldest_due_age_s: stats?.oldestDueAt ? secondsSince(stats.oldestDueAt.getTime()) : stats ? 0 : null,
+      last_attempt_age_s: this.lastAttemptEndedAt === undefined ? null : secondsSince(this.lastAttemptEndedAt),
     }
   }
 
@@ -180,6 +196,7 @@ export class WebhookDispatcher {
   private async attempt(job: Job, lane: EndpointLane): Promise<void> {
     try {
       const result = await runWithTenant(job.tenantId, () => this.deliver(job), SYSTEM_ACTOR)
+      this.lastAttemptEndedAt = Date.now()
       if (result) this.results.buffer(job, result)
       else await this.release(job)
     } catch (error) {
@@ -202,13 +219,16 @@ export class WebhookDispatcher {
     const url = new URL(delivery.url)
     let sent: SendResult
     try {
+      // Stored before the API refused them, or written another way: never handed to the client.
+      const unsendable = firstUnsendableHeader(delivery.headers ?? {})
+      if (unsendable) throw new UnsendableHeaderError(unsendable.header, unsendable.reason)
       await assertLiteralTargetAllowed(url, this.deps.settings.allowPrivateTargets)
       const secrets = await this.secrets.get(delivery)
       const signed = signDelivery({ body: delivery.body, eventId: delivery.event_id, eventType: delivery.event_type, tenantId, secrets })
       // The signed headers win over an endpoint's own (creation refuses clashing names anyway).
       sent = await this.sender.send(url, { ...delivery.headers, ...signed }, delivery.body, delivery.timeout_ms, this.abort.signal)
     } catch (error) {
-      sent = { durationMs: Date.now() - startedAt.getTime(), error: errorText(error) }
+      sent = { durationMs: Date.now() - startedAt.getTime(), error: error instanceof UnsendableHeaderError ? error.message : errorText(error) }
     }
     if (this.abort.signal.aborted && sent.statusCode === undefined) return undefined
     return this.judge(delivery, base, sent)
@@ -268,6 +288,17 @@ function groupByTenant(keys: { tenant_id: string; delivery_id: string }[]): Map<
     groups.set(tenant_id, ids)
   }
   return groups
+}
+
+/** An endpoint header the client cannot send: the attempt fails before any connection. */
+class UnsendableHeaderError extends Error {
+  constructor(header: string, reason: string) {
+    super(`header ${JSON.stringify(header)} cannot be sent: ${reason}; change the endpoint's headers`)
+  }
+}
+
+function secondsSince(time: number): number {
+  return Math.max(0, Math.round((Date.now() - time) / 1000))
 }
 
 function errorText(error: unknown): string {

@@ -8,6 +8,10 @@
 // concurrency and backlog until the timeout) could take every slot and stall every tenant's
 // webhooks; with it each silent endpoint holds three. A healthy endpoint is at full concurrency
 // after a handful of answers.
+//
+// Endpoints on probation (new, or whose last attempt got no prompt answer) also share a bound per
+// receiver origin (D72): a tenant with many endpoints on one origin that does not answer holds a
+// quarter of the slots at most, however many endpoints it adds there, instead of three each.
 import type { ClaimedDelivery } from './delivery-store.ts'
 import type { DispatcherSettings } from './dispatcher-settings.ts'
 import type { Job } from './job.ts'
@@ -22,6 +26,11 @@ const ENDPOINT_ENTRIES = 10_000
 // An answer slower than this counts as no answer for the window: receivers are expected to answer
 // at once and work afterwards (GitHub waits 10 s in all).
 const SLOW_ANSWER_MS = 10_000
+// Slots that endpoints on probation may hold per origin: twice the connections one origin gets
+// (a full pool and as many waiting to follow), but never more than a quarter of the dispatcher, so
+// three quarters stay for every other origin whatever one origin's endpoints do.
+const PROBATION_SHARE_OF_CONCURRENCY = 4
+const PROBATION_POOLS_PER_ORIGIN = 2
 
 export interface EndpointLane {
   running: number
@@ -32,24 +41,38 @@ type LaneSettings = Pick<DispatcherSettings, 'perEndpointConcurrency' | 'concurr
 
 export class EndpointLanes {
   private readonly lanes = new Map<string, EndpointLane>()
-  private readonly recent = new Map<string, { latencyMs: number; window: number }>()
+  private readonly recent = new Map<string, { latencyMs: number; window: number; prompt: boolean }>()
+  /** Origin → slots held by jobs that were enqueued while their endpoint was on probation. */
+  private readonly probationHeld = new Map<string, number>()
+  private readonly onProbation = new WeakMap<Job, string>() // job → its origin
+  private readonly probationSlotsPerOrigin: number
 
   /** `attempt` sends a job on its lane; the dispatcher calls afterAttempt() when it ends. */
   constructor(
     private readonly settings: LaneSettings,
     private readonly attempt: (job: Job, lane: EndpointLane) => void,
-  ) {}
+  ) {
+    const { perEndpointConcurrency, concurrency } = settings
+    this.probationSlotsPerOrigin = Math.max(1, Math.min(PROBATION_POOLS_PER_ORIGIN * perEndpointConcurrency, Math.floor(concurrency / PROBATION_SHARE_OF_CONCURRENCY)))
+  }
 
   /** Runs the job now or after the endpoint's running ones; false when its backlog is full. */
   enqueue(job: Job): boolean {
+    const window = this.windowOf(job.delivery.endpoint_id)
+    const origin = this.recent.get(job.delivery.endpoint_id)?.prompt ? undefined : originOf(job.delivery.url)
+    if (origin !== undefined && (this.probationHeld.get(origin) ?? 0) >= this.probationSlotsPerOrigin) return false
     const lane = this.lanes.get(job.delivery.endpoint_id) ?? { running: 0, waiting: [] }
+    if (lane.running >= window && lane.waiting.length >= this.backlogLimit(job.delivery)) return false
     this.lanes.set(job.delivery.endpoint_id, lane)
-    if (lane.running < this.windowOf(job.delivery.endpoint_id)) {
+    if (origin !== undefined) {
+      this.onProbation.set(job, origin)
+      this.probationHeld.set(origin, (this.probationHeld.get(origin) ?? 0) + 1)
+    }
+    if (lane.running < window) {
       lane.running += 1
       this.attempt(job, lane)
       return true
     }
-    if (lane.waiting.length >= this.backlogLimit(job.delivery)) return false
     lane.waiting.push(job)
     return true
   }
@@ -60,6 +83,7 @@ export class EndpointLanes {
    */
   afterAttempt(job: Job, lane: EndpointLane, takeMore: boolean): Job[] {
     lane.running -= 1
+    this.leaveProbation(job)
     const started: Job[] = []
     const window = this.windowOf(job.delivery.endpoint_id)
     while (takeMore && lane.running < window && lane.waiting.length > 0) {
@@ -72,7 +96,19 @@ export class EndpointLanes {
 
   /** Empties the lane's waiting list and returns what was on it. */
   takeWaiting(lane: EndpointLane): Job[] {
-    return lane.waiting.splice(0)
+    const taken = lane.waiting.splice(0)
+    for (const job of taken) this.leaveProbation(job)
+    return taken
+  }
+
+  /** The job no longer holds a slot of its origin's probation share. */
+  private leaveProbation(job: Job): void {
+    const origin = this.onProbation.get(job)
+    if (origin === undefined) return
+    this.onProbation.delete(job)
+    const held = (this.probationHeld.get(origin) ?? 1) - 1
+    if (held > 0) this.probationHeld.set(origin, held)
+    else this.probationHeld.delete(origin)
   }
 
   /**
@@ -106,6 +142,15 @@ export class EndpointLanes {
     this.recent.set(endpointId, {
       latencyMs: previous === undefined ? durationMs : previous.latencyMs * 0.8 + durationMs * 0.2,
       window: prompt ? Math.min(this.settings.perEndpointConcurrency, (previous?.window ?? 1) + 1) : 1,
+      prompt,
     })
+  }
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin
+  } catch {
+    return url
   }
 }

@@ -1,7 +1,13 @@
 // One HTTP attempt of a delivery: POST the exact body with the signed headers, no redirects,
 // bounded by the endpoint's timeout, keeping at most the first 1 KiB of the answer.
-import { Agent, request } from 'undici'
-import { createGuardedLookup, type Resolver } from '../ssrf/index.ts'
+//
+// The timeout is a deadline of its own (docs/decisions.md D72): the attempt ends when it passes,
+// whether or not undici honours the abort signal, and the origin gets a new pool at once, so
+// nothing queues behind a request that never settles; the old pool is destroyed if its request
+// has not let go a moment later.
+import { request, type Dispatcher } from 'undici'
+import { withTimeout } from '../../../lib/with-timeout.ts'
+import { OriginPools, type OriginPoolsOptions } from './origin-pools.ts'
 
 export interface SendResult {
   /** Undefined when no answer came (refused, timed out, blocked by the SSRF guard). */
@@ -13,53 +19,67 @@ export interface SendResult {
   error?: string
 }
 
-export interface HttpSenderOptions {
-  allowPrivate: boolean
-  /** Connections kept per receiver origin (the per-endpoint concurrency bound). */
-  connectionsPerOrigin: number
-  /** Injected in tests (DNS rebinding); the system resolver otherwise. */
-  resolve?: Resolver
-}
-
 const KEPT_BYTES = 1024
 // Past this much of an answer the connection is dropped instead of drained for reuse.
 const DRAINED_BYTES = 64 * 1024
-const KEEP_ALIVE_MS = 30_000
+// How long after its deadline an aborted request may take to let go before its origin's pool is
+// destroyed: undici normally gives up within a tick of the abort.
+const LET_GO_MS = 1000
+
+type Exchange = Omit<SendResult, 'durationMs'>
 
 export class HttpSender {
-  private readonly agent: Agent
+  private readonly pools: OriginPools
 
-  constructor(options: HttpSenderOptions) {
-    this.agent = new Agent({
-      // Every new connection resolves through the guard and connects to the address it checked.
-      connect: { lookup: createGuardedLookup({ allowPrivate: options.allowPrivate, ...(options.resolve ? { resolve: options.resolve } : {}) }) },
-      connections: options.connectionsPerOrigin,
-      keepAliveTimeout: KEEP_ALIVE_MS,
-      pipelining: 1,
-    })
+  constructor(options: OriginPoolsOptions) {
+    this.pools = new OriginPools(options)
   }
 
   async send(url: URL, headers: Record<string, string>, body: string, timeoutMs: number, abort?: AbortSignal): Promise<SendResult> {
     const started = performance.now()
-    const signal = abort ? AbortSignal.any([abort, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs)
+    const deadlinePassed = new AbortController()
+    const signal = abort ? AbortSignal.any([abort, deadlinePassed.signal]) : deadlinePassed.signal
+    const pool = this.pools.acquire(url.origin)
+    const exchange = exchangeWith(pool, url, headers, body, timeoutMs, signal, abort)
     try {
-      // undici's request never follows redirects: a 3xx comes back as it is, and counts as failure.
-      const response = await request(url, { method: 'POST', headers, body, dispatcher: this.agent, signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
-      const responseBody = await readPrefix(response.body)
-      const retryAfter = response.headers['retry-after']
-      return {
-        statusCode: response.statusCode,
-        durationMs: elapsed(started),
-        responseBody,
-        ...(retryAfter !== undefined ? { retryAfter: Array.isArray(retryAfter) ? retryAfter[0]! : retryAfter } : {}),
-      }
-    } catch (error) {
-      return { durationMs: elapsed(started), error: describe(error, signal, abort) }
+      // exchange never rejects: only the deadline does.
+      return { ...(await withTimeout(exchange, timeoutMs)), durationMs: elapsed(started) }
+    } catch {
+      deadlinePassed.abort()
+      this.retire(url.origin, pool, exchange)
+      return { durationMs: elapsed(started), error: 'timeout' }
+    } finally {
+      void exchange.finally(() => this.pools.release(url.origin, pool))
     }
   }
 
   close(): Promise<void> {
-    return this.agent.close()
+    return this.pools.close()
+  }
+
+  /**
+   * After a deadline the origin gets a new pool: a receiver that timed out is no reason to keep
+   * its connections, and a pool whose request does not let go soon is destroyed.
+   */
+  private retire(origin: string, pool: Dispatcher, exchange: Promise<Exchange>): void {
+    this.pools.retire(origin, pool, withTimeout(exchange, LET_GO_MS).then(() => true, () => false))
+  }
+}
+
+/** The request and the first bytes of its answer; never rejects (an error is the result). */
+async function exchangeWith(pool: Dispatcher, url: URL, headers: Record<string, string>, body: string, timeoutMs: number, signal: AbortSignal, abort: AbortSignal | undefined): Promise<Exchange> {
+  try {
+    // undici's request never follows redirects: a 3xx comes back as it is, and counts as failure.
+    const response = await request(url, { method: 'POST', headers, body, dispatcher: pool, signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
+    const responseBody = await readPrefix(response.body)
+    const retryAfter = response.headers['retry-after']
+    return {
+      statusCode: response.statusCode,
+      responseBody,
+      ...(retryAfter !== undefined ? { retryAfter: Array.isArray(retryAfter) ? retryAfter[0]! : retryAfter } : {}),
+    }
+  } catch (error) {
+    return { error: describe(error, signal, abort) }
   }
 }
 
@@ -87,10 +107,11 @@ async function readPrefix(body: AsyncIterable<Buffer> & { destroy(): void }): Pr
 
 function describe(error: unknown, signal: AbortSignal, abort: AbortSignal | undefined): string {
   if (abort?.aborted) return 'aborted: dispatcher shutting down'
-  if (signal.aborted) return 'timeout'
   const err = error as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException }
   const cause = err.cause ?? err
   const code = cause.code ?? err.code
+  // The deadline aborts the request; undici's own timers may fire a moment before it.
+  if (signal.aborted || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout'
   return code ? `${code}: ${cause.message ?? err.message}` : (err.message ?? String(error))
 }
 

@@ -5,7 +5,7 @@ export { WebhookDispatcher, type DispatcherHealth, type DispatcherSettings, type
 
 type DispatcherConfig = Pick<
   Config,
-  'WEBHOOK_ALLOW_PRIVATE_TARGETS' | 'WEBHOOK_RETRY_DELAYS' | 'WEBHOOK_CONCURRENCY' | 'WEBHOOK_ENDPOINT_CONCURRENCY' | 'WEBHOOK_LEASE_MS' | 'WEBHOOK_DISABLE_AFTER'
+  'WEBHOOK_ALLOW_PRIVATE_TARGETS' | 'WEBHOOK_RETRY_DELAYS' | 'WEBHOOK_CONCURRENCY' | 'WEBHOOK_ENDPOINT_CONCURRENCY' | 'WEBHOOK_LEASE_MS' | 'WEBHOOK_DISABLE_AFTER' | 'WEBHOOK_STALL_AFTER_MS'
 >
 
 /** The dispatcher with its settings from the configuration (server process and `tenantry worker`). */
@@ -19,6 +19,7 @@ export function createDispatcher(config: DispatcherConfig, deps: Omit<Dispatcher
       perEndpointConcurrency: config.WEBHOOK_ENDPOINT_CONCURRENCY,
       leaseMs: config.WEBHOOK_LEASE_MS,
       disableAfterMs: config.WEBHOOK_DISABLE_AFTER,
+      stallAfterMs: config.WEBHOOK_STALL_AFTER_MS,
     },
   })
 }
