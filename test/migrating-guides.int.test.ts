@@ -32,12 +32,6 @@ describe('docs/migrating', () => {
       expect(index, `the index links ${file}`).toContain(`](${file})`)
       const guide = readGuide(GUIDES, file)
       expect(guide.blocks.length, `${file} has checklist blocks`).toBeGreaterThan(0)
-      // A block that needs an item of issue 18 says which, in the tag and in a comment.
-      for (const block of guide.blocks) {
-        for (const tag of block.tags.filter((name) => name.startsWith('item-'))) {
-          expect(block.code, `${file}:${block.line} names issue 18 ${tag.replace('-', ' ')} in a comment`).toContain(`issue 18 ${tag.replace('-', ' ')}`)
-        }
-      }
     }
   })
 })

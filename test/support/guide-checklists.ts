@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { runBash } from './bash-script.ts'
 
 export interface ChecklistBlock {
-  /** The words after `sh checklist`: `postgres` (needs PostgreSQL), `item-N` (needs issue 18 item N). */
+  /** The words after `sh checklist`: `postgres` (needs PostgreSQL). */
   tags: string[]
   code: string
   /** Line of the opening fence in the guide, for messages. */
