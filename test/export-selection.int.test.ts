@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exportedTables } from '../src/modules/export/export-plan.ts'
 import { createTestApi, type TestApi } from './support/api.ts'
-import { auditActions, call, createItem, newOrg, type Org } from './support/domain.ts'
+import { auditActions, call, createItem, enableFeatures, newOrg, type Org } from './support/domain.ts'
 import { lines } from './support/tenant-import.ts'
 
 let api: TestApi
@@ -87,5 +87,34 @@ describe('refusals, which export nothing and record nothing', () => {
     const analyst = await api.addMember(org.token, 'Analyst')
     const response = await exportWith({ dataTypes: ['members'] }, { authorization: `Bearer ${analyst.token}` })
     expect(response.statusCode).toBe(403)
+  })
+})
+
+// Probe: a basic tenant (no audit_export, no advanced_analytics) asked the export for exactly the
+// audit log or the forecasts, and got what GET /api/v1/audit-logs/export and the forecast routes
+// refuse it with 403 feature_not_enabled.
+describe("dataTypes naming a part the plan's features gate", () => {
+  it.each([
+    [['audit'], 'audit_export'],
+    [['audit_logs'], 'audit_export'],
+    [['members', 'audit_log'], 'audit_export'],
+    [['rbac_audit_log'], 'audit_export'],
+    [['forecasts'], 'advanced_analytics'],
+  ])('%j without the feature is 403 feature_not_enabled naming %s, and exports nothing', async (dataTypes, feature) => {
+    const gated = await newOrg(api)
+    const before = (await auditActions(api, gated.tenantId)).length
+    const response = await exportWith({ dataTypes }, gated.headers)
+    expect(response.statusCode, response.body).toBe(403)
+    expect(response.json()).toMatchObject({ code: 'feature_not_enabled', feature })
+    expect(await auditActions(api, gated.tenantId)).toHaveLength(before)
+  })
+
+  it('with the feature on, or on the operator route, the part is exported', async () => {
+    const gated = await newOrg(api)
+    expect((await exportWith({ dataTypes: ['audit'] }, api.operator, `/api/v1/tenants/${gated.tenantId}/export`)).statusCode).toBe(200)
+    await enableFeatures(api, ['audit_export', 'advanced_analytics'], gated)
+    const response = await exportWith({ dataTypes: ['audit', 'forecasts'] }, gated.headers)
+    expect(response.statusCode, response.body).toBe(200)
+    expect(lines(response.body)[0]).toMatchObject({ tables: ['audit_chain_heads', 'audit_log', 'rbac_audit_log', 'forecasts'] })
   })
 })

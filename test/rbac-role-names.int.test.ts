@@ -35,6 +35,15 @@ describe('names that look like a system role', () => {
     ['\u13AAdmin', 'Cherokee A'],
     ['Audit\u0585r', 'Armenian o'],
     ['Audit0r', 'digit zero'],
+    // Probe: these read as Admin and were accepted as custom roles.
+    ['A\u1D05min', 'small capital D'],
+    ['Ad\u1D0Din', 'small capital M'],
+    ['Admi\u0274', 'small capital N'],
+    ['Admi\u057C', 'Armenian n'],
+    ['\u15C5dmin', 'Canadian syllabics A'],
+    ['Adm\u0130n', 'capital I with a dot'],
+    ['Admi\u0307n', 'a second dot on the i'],
+    ['Adrnin', 'r and n for m'],
   ] as const
 
   it.each(lookalikes)('%j (%s) is 409 already_exists, naming the role it looks like', async (name) => {

@@ -2,6 +2,7 @@
 // export body names parts as `dataTypes`: each is a section below (named as the seeds and the API
 // name them) or one exported table, and anything else is refused naming what is allowed.
 import { AppError } from '../../errors/index.ts'
+import { assertFeature, type FeatureName, type PlanName, type TenantSettings } from '../plans/index.ts'
 import { exportedTables } from './export-plan.ts'
 
 /** The members' user records (global rows, read through the memberships): not a tenant table. */
@@ -47,4 +48,24 @@ export function selectExport(dataTypes?: readonly string[]): ExportSelection {
   }
   const wanted = new Set(dataTypes.flatMap((name) => SECTIONS[name] ?? [name]))
   return { users: wanted.has(USERS), tables: all.filter((table) => wanted.has(table)), dataTypes: [...dataTypes] }
+}
+
+/**
+ * Tables a plan feature gates on their own routes (GET /api/v1/audit-logs/export, the forecast
+ * routes): a tenant naming them in dataTypes asks for exactly what those routes would refuse it.
+ */
+const GATED_TABLES: Readonly<Record<string, { feature: FeatureName; what: string }>> = {
+  audit_chain_heads: { feature: 'audit_export', what: 'audit log exports' },
+  audit_log: { feature: 'audit_export', what: 'audit log exports' },
+  rbac_audit_log: { feature: 'audit_export', what: 'audit log exports' },
+  forecasts: { feature: 'advanced_analytics', what: 'demand forecasts' },
+}
+
+/** 403 feature_not_enabled when dataTypes names a part the tenant's plan gates (the full export, a backup, is not refused). */
+export function assertSelectionFeatures(selection: ExportSelection, tenant: { plan: PlanName; settings: TenantSettings } | undefined): void {
+  if (selection.dataTypes === undefined) return
+  for (const table of selection.tables) {
+    const gate = GATED_TABLES[table]
+    if (gate) assertFeature(tenant, gate.feature, gate.what)
+  }
 }

@@ -5,7 +5,7 @@ import { PLATFORM_ERRORS, problemResponses, TENANT_ERRORS } from '../../http/ope
 import type { Services } from '../../services.ts'
 import { AppError } from '../../errors/index.ts'
 import type { StartedExport } from './export.service.ts'
-import { allowedDataTypes, selectExport, type ExportSelection } from './export-selection.ts'
+import { allowedDataTypes, assertSelectionFeatures, selectExport, type ExportSelection } from './export-selection.ts'
 import type { ExportFormat } from './tenant-export.ts'
 import { importRoutes } from './import.routes.ts'
 
@@ -38,8 +38,12 @@ export async function exportRoutes(app: FastifyInstance, { services }: { service
 
   api.post('/api/v1/export', {
     config: { access: 'tenant', permission: 'tenant:export' },
-    schema: { tags, summary: "Everything this tenant holds, or the parts named by dataTypes, streamed (secrets left out); the export is audited", querystring: ExportQuery, body: ExportBody, response: { 200: STREAMED, ...problemResponses(...TENANT_ERRORS) } },
-  }, async (request, reply) => send(request, reply, await exports.start(await tenants.get(request.tenantId!), formatOf(request.query, request.body), { selection: selectionOf(request.body) })))
+    schema: { tags, summary: "Everything this tenant holds, or the parts named by dataTypes, streamed (secrets left out); the export is audited", querystring: ExportQuery, body: ExportBody, response: { 200: STREAMED, ...problemResponses(...TENANT_ERRORS, 'feature_not_enabled') } },
+  }, async (request, reply) => {
+    const selection = selectionOf(request.body)
+    assertSelectionFeatures(selection, request.tenant)
+    return send(request, reply, await exports.start(await tenants.get(request.tenantId!), formatOf(request.query, request.body), { selection }))
+  })
 
   api.post('/api/v1/tenants/:id/export', {
     config: { access: 'platform' },

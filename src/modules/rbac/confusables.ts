@@ -61,3 +61,45 @@ const ROWS: readonly (readonly [latin: string, lookalikes: string])[] = [
 export const CONFUSABLE_TO_LATIN: ReadonlyMap<string, string> = new Map(
   ROWS.flatMap(([latin, lookalikes]) => [...lookalikes].map((lookalike) => [lookalike, latin] as const)),
 )
+
+/**
+ * Lookalikes found after migration 0015 stored every role's skeleton (an outside probe named
+ * custom roles "Aᴅmin", "Admiռ", "ᗅdmin", "Adrnin" next to the real Admin). Adding them to
+ * CONFUSABLE_TO_LATIN would change stored skeletons, which needs a migration recomputing them;
+ * until then they are applied where nothing is stored: the comparison with the system roles.
+ */
+const LATE_ROWS: readonly (readonly [latin: string, lookalikes: string])[] = [
+  ['a', '\u1D00\u15C5'], // small capital A, Canadian syllabics ᗅ
+  ['b', '\u0299'], // small capital B
+  ['c', '\u1D04'], // small capital C
+  ['d', '\u1D05'], // small capital D
+  ['e', '\u1D07'], // small capital E
+  ['g', '\u0262'], // small capital G
+  ['h', '\u029C'], // small capital H
+  ['i', '\u026A'], // small capital I
+  ['j', '\u1D0A'], // small capital J
+  ['k', '\u1D0B'], // small capital K
+  ['l', '\u029F'], // small capital L
+  ['m', '\u1D0D'], // small capital M
+  ['n', '\u0274\u057C'], // small capital N, Armenian ռ
+  ['o', '\u1D0F'], // small capital O
+  ['p', '\u1D18'], // small capital P
+  ['r', '\u0280'], // small capital R
+  ['s', '\uA731'], // small capital S
+  ['t', '\u1D1B'], // small capital T
+  ['u', '\u1D1C'], // small capital U
+  ['v', '\u1D20'], // small capital V
+  ['w', '\u1D21'], // small capital W
+  ['y', '\u028F'], // small capital Y
+  ['z', '\u1D22'], // small capital Z
+]
+const LATE_TO_LATIN: ReadonlyMap<string, string> = new Map(LATE_ROWS.flatMap(([latin, lookalikes]) => [...lookalikes].map((lookalike) => [lookalike, latin] as const)))
+
+/**
+ * A skeleton (role-name.ts) as compared with the system roles' names: the late lookalikes mapped,
+ * a dot above an i or j dropped (it already has one: "Admİn" decomposes to that), and "rn" read as
+ * the "m" it passes for (confusables.txt maps it so).
+ */
+export function systemComparisonForm(skeleton: string): string {
+  return Array.from(skeleton, (char) => LATE_TO_LATIN.get(char) ?? char).join('').replace(/([ij])\u0307/gu, '$1').replace(/rn/gu, 'm')
+}

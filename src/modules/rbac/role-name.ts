@@ -3,7 +3,7 @@
 // role that reads as "Admin" next to the real Admin is a trap. So names are compared by a
 // skeleton in the manner of UTS #39, and names with characters nobody sees are refused.
 import { AppError } from '../../errors/index.ts'
-import { CONFUSABLE_TO_LATIN } from './confusables.ts'
+import { CONFUSABLE_TO_LATIN, systemComparisonForm } from './confusables.ts'
 import { systemRoles } from './permission-catalog.ts'
 
 // Control, format (zero-width joiners, bidi overrides, soft hyphen, BOM), private use, lone
@@ -32,7 +32,7 @@ export function roleNameSkeleton(name: string): string {
   return folded.normalize('NFD').replace(/\s+/gu, ' ').trim()
 }
 
-const SYSTEM_SKELETONS: ReadonlyMap<string, string> = new Map(systemRoles.map((role) => [roleNameSkeleton(role.name), role.name]))
+const SYSTEM_SKELETONS: ReadonlyMap<string, string> = new Map(systemRoles.map((role) => [systemComparisonForm(roleNameSkeleton(role.name)), role.name]))
 
 /**
  * A custom role's name checked on its own: 400 for an empty one or one with an invisible
@@ -51,7 +51,7 @@ export function checkRoleName(raw: string): CheckedRoleName {
   const name = raw.trim()
   if (name.length === 0) throw new AppError('validation_failed', 'the role needs a name', { field: 'name' })
   const skeleton = roleNameSkeleton(name)
-  const system = SYSTEM_SKELETONS.get(skeleton)
+  const system = SYSTEM_SKELETONS.get(systemComparisonForm(skeleton))
   if (system !== undefined) throw nameTaken(name, system)
   return { name, skeleton }
 }
