@@ -5,8 +5,11 @@ import type { Logger } from './observability/logger.ts'
 
 /** A start-up check failed; `problems` has one line each, printed as they are. */
 export class StartupError extends Error {
-  constructor(readonly problems: string[]) {
+  readonly problems: string[]
+
+  constructor(problems: string[]) {
     super(problems.join('\n'))
+    this.problems = problems
     this.name = 'StartupError'
   }
 }

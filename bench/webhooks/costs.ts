@@ -45,11 +45,19 @@ export class CostMeter {
   private pgBefore: Map<number, number> | null = null
   private receiverBefore = 0
 
+  private readonly admin: pg.Client
+  private readonly receiver: Child
+  private readonly worker: Child | undefined
+
   constructor(
-    private readonly admin: pg.Client,
-    private readonly receiver: Child,
-    private readonly worker: Child | undefined,
-  ) {}
+    admin: pg.Client,
+    receiver: Child,
+    worker: Child | undefined,
+  ) {
+    this.admin = admin
+    this.receiver = receiver
+    this.worker = worker
+  }
 
   async start(): Promise<void> {
     if (this.worker) await this.worker.ask<ProbeSnapshot>({ cmd: 'snapshot' })

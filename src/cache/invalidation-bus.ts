@@ -22,10 +22,16 @@ export class InvalidationBus {
   private readonly origin = randomUUID()
   private subscriber: Redis | undefined
 
+  private readonly redis?: Redis
+  private readonly logger?: Logger
+
   constructor(
-    private readonly redis?: Redis,
-    private readonly logger?: Logger,
-  ) {}
+    redis?: Redis,
+    logger?: Logger,
+  ) {
+    this.redis = redis
+    this.logger = logger
+  }
 
   /**
    * Subscribes once the subscriber connection is ready, and again on every reconnect. The client

@@ -6,10 +6,16 @@
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; expiresAt: number }>()
 
+  private readonly ttlMs: number
+  private readonly maxEntries: number
+
   constructor(
-    private readonly ttlMs: number,
-    private readonly maxEntries = 10_000,
-  ) {}
+    ttlMs: number,
+    maxEntries = 10_000,
+  ) {
+    this.ttlMs = ttlMs
+    this.maxEntries = maxEntries
+  }
 
   get(key: string): V | undefined {
     const entry = this.entries.get(key)

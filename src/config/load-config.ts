@@ -5,8 +5,11 @@ import { translateSeedVariables } from './seed-variables.ts'
 
 /** Thrown when the environment cannot make a configuration; `problems` has one line per variable. */
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  readonly problems: string[]
+
+  constructor(problems: string[]) {
     super(`Invalid configuration:\n${problems.map((line) => `  - ${line}`).join('\n')}`)
+    this.problems = problems
     this.name = 'ConfigError'
   }
 }

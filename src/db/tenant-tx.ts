@@ -81,10 +81,16 @@ class StatementTx implements TenantTx {
   committed: ((db: Database) => void)[] | undefined
   private used = false
 
+  private readonly db: Database
+  readonly tenantId: string
+
   constructor(
-    private readonly db: Database,
-    readonly tenantId: string,
-  ) {}
+    db: Database,
+    tenantId: string,
+  ) {
+    this.db = db
+    this.tenantId = tenantId
+  }
 
   query<Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
     if (this.used) throw new Error('withTenantStatement runs one statement; use withTenant for more')

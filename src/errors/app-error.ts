@@ -5,13 +5,18 @@ import { errorStatus, type ErrorCode } from './error-status.ts'
  * layer renders it as problem+json. `details` is safe to show to the caller; never put secrets in it.
  */
 export class AppError extends Error {
+  readonly code: ErrorCode
+  readonly details?: Record<string, unknown>
+
   constructor(
-    readonly code: ErrorCode,
+    code: ErrorCode,
     message: string,
-    readonly details?: Record<string, unknown>,
+    details?: Record<string, unknown>,
     options?: { cause?: unknown },
   ) {
     super(message, options)
+    this.code = code
+    this.details = details
     this.name = 'AppError'
   }
 

@@ -8,10 +8,15 @@ export class ActiveTenants {
   private readonly lastSeen = new Map<string, number>()
   private lastSweep: number
 
+  private readonly windowMs: number
+  private readonly now: () => number
+
   constructor(
-    private readonly windowMs = ACTIVE_WINDOW_MS,
-    private readonly now: () => number = Date.now,
+    windowMs = ACTIVE_WINDOW_MS,
+    now: () => number = Date.now,
   ) {
+    this.windowMs = windowMs
+    this.now = now
     this.lastSweep = now()
   }
 

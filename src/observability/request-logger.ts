@@ -16,11 +16,19 @@ export function lazyRequestLogger(logger: FastifyBaseLogger, bindings: Bindings,
 class LazyRequestLogger {
   private logger: Logger | undefined
 
+  private readonly parent: Logger
+  private readonly bindings: Bindings
+  private readonly options: ChildLoggerOptions
+
   constructor(
-    private readonly parent: Logger,
-    private readonly bindings: Bindings,
-    private readonly options: ChildLoggerOptions,
-  ) {}
+    parent: Logger,
+    bindings: Bindings,
+    options: ChildLoggerOptions,
+  ) {
+    this.parent = parent
+    this.bindings = bindings
+    this.options = options
+  }
 
   get level(): string {
     return this.logger?.level ?? this.options.level ?? this.parent.level

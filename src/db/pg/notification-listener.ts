@@ -12,12 +12,22 @@ export class NotificationListener {
   private stopped = false
   private retry: NodeJS.Timeout | undefined
 
+  private readonly connectionString: string
+  private readonly channel: string
+  private readonly onNotify: () => void
+  private readonly onError: (error: Error) => void
+
   constructor(
-    private readonly connectionString: string,
-    private readonly channel: string,
-    private readonly onNotify: () => void,
-    private readonly onError: (error: Error) => void,
-  ) {}
+    connectionString: string,
+    channel: string,
+    onNotify: () => void,
+    onError: (error: Error) => void,
+  ) {
+    this.connectionString = connectionString
+    this.channel = channel
+    this.onNotify = onNotify
+    this.onError = onError
+  }
 
   /** The first connection must work: a wrong URL is reported to the caller, not retried forever. */
   async start(): Promise<void> {

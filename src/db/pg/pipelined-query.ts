@@ -91,7 +91,10 @@ class PipelinedQuery {
   // one with a defineProperty call: about 0.5% of a read's CPU in a profile.
   private onParseComplete: (() => void) | undefined
 
-  constructor(private readonly steps: readonly Step[]) {
+  private readonly steps: readonly Step[]
+
+  constructor(steps: readonly Step[]) {
+    this.steps = steps
     this.text = steps[steps.length - 1]!.text
   }
 

@@ -23,11 +23,19 @@ export class PgliteDatabase implements Database {
   readonly kind = 'pglite' as const
   private closed = false
 
+  private readonly pglite: PGlite
+  readonly appRole: string
+  private readonly lock: DataDirLock | undefined
+
   private constructor(
-    private readonly pglite: PGlite,
-    readonly appRole: string,
-    private readonly lock: DataDirLock | undefined,
-  ) {}
+    pglite: PGlite,
+    appRole: string,
+    lock: DataDirLock | undefined,
+  ) {
+    this.pglite = pglite
+    this.appRole = appRole
+    this.lock = lock
+  }
 
   static async open(options: PgliteDatabaseOptions): Promise<PgliteDatabase> {
     try {

@@ -52,11 +52,16 @@ export interface AccessPluginOptions {
 
 /** A missing permission: 403 permission_denied, recorded (onDenied) only once the refusal limit let it through. */
 class PermissionDenial extends AppError {
+  readonly tenant: TenantRecord
+  readonly permission: Permission
+
   constructor(
-    readonly tenant: TenantRecord,
-    readonly permission: Permission,
+    tenant: TenantRecord,
+    permission: Permission,
   ) {
     super('permission_denied', `this needs the ${permission} permission`, { permission })
+    this.tenant = tenant
+    this.permission = permission
   }
 }
 

@@ -31,12 +31,19 @@ export const isOperator = (principal: Principal): boolean =>
 export class Authenticator {
   private readonly superAdminDigest: Buffer | undefined
 
+  private readonly tokens: TokenService
+  private readonly directory: TenantDirectory
+  private readonly apiKeys?: ApiKeyVerifier
+
   constructor(
     superAdminKey: string | undefined,
-    private readonly tokens: TokenService,
-    private readonly directory: TenantDirectory,
-    private readonly apiKeys?: ApiKeyVerifier,
+    tokens: TokenService,
+    directory: TenantDirectory,
+    apiKeys?: ApiKeyVerifier,
   ) {
+    this.tokens = tokens
+    this.directory = directory
+    this.apiKeys = apiKeys
     this.superAdminDigest = superAdminKey ? Buffer.from(credentialDigest(superAdminKey)) : undefined
   }
 

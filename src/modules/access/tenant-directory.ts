@@ -45,10 +45,13 @@ export class TenantDirectory {
   private readonly users = new TtlCache<UserRecord | null>(CACHE_TTL_MS)
   private readonly memberships = new TtlCache<MembershipRecord | null>(CACHE_TTL_MS, 100_000)
 
+  private readonly db: Database
+
   constructor(
-    private readonly db: Database,
+    db: Database,
     bus: InvalidationBus,
   ) {
+    this.db = db
     bus.on((event) => {
       if (event.kind === 'tenant') {
         const cached = this.tenants.get(event.tenantId)

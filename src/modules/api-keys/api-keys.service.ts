@@ -40,12 +40,19 @@ export type CreatedKey = ApiKeyRow & { key: string }
 export class ApiKeysService implements ApiKeyVerifier {
   private readonly verifier: KeyVerifier
 
+  private readonly db: Database
+  private readonly bus: InvalidationBus
+  private readonly security: SecurityLog
+
   constructor(
-    private readonly db: Database,
-    private readonly bus: InvalidationBus,
+    db: Database,
+    bus: InvalidationBus,
     logger?: Logger,
-    private readonly security = new SecurityLog(logger),
+    security = new SecurityLog(logger),
   ) {
+    this.db = db
+    this.bus = bus
+    this.security = security
     this.verifier = new KeyVerifier(db, bus, logger)
   }
 

@@ -34,11 +34,16 @@ export class KeyVerifier {
   // Bumped by every invalidation: a lookup that started before one must not cache its answer.
   private generation = 0
 
+  private readonly db: Database
+  private readonly logger?: Logger
+
   constructor(
-    private readonly db: Database,
+    db: Database,
     bus: InvalidationBus,
-    private readonly logger?: Logger,
+    logger?: Logger,
   ) {
+    this.db = db
+    this.logger = logger
     bus.on((event) => {
       if (event.kind !== 'tenant') return
       this.generation += 1

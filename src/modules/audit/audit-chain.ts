@@ -31,11 +31,18 @@ export class ChainCheck {
   readonly anchorSeq: bigint
   readonly headSeq: bigint
 
+  private readonly tenantId: string
+  private readonly head: ChainHeadRow | undefined
+  private readonly witness?: ChainWitnessRow
+
   constructor(
-    private readonly tenantId: string,
-    private readonly head: ChainHeadRow | undefined,
-    private readonly witness?: ChainWitnessRow,
+    tenantId: string,
+    head: ChainHeadRow | undefined,
+    witness?: ChainWitnessRow,
   ) {
+    this.tenantId = tenantId
+    this.head = head
+    this.witness = witness
     this.anchorSeq = BigInt(head?.purged_through_seq ?? 0)
     this.headSeq = BigInt(head?.last_seq ?? 0)
     this.expectedSeq = this.anchorSeq + 1n

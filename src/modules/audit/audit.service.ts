@@ -28,10 +28,16 @@ export interface PurgeResult {
  * something, in its own transaction.
  */
 export class AuditService {
+  private readonly db: Database
+  private readonly options: { retentionDays: number }
+
   constructor(
-    private readonly db: Database,
-    private readonly options: { retentionDays: number },
-  ) {}
+    db: Database,
+    options: { retentionDays: number },
+  ) {
+    this.db = db
+    this.options = options
+  }
 
   /** Newest first; `cursor` is the next_cursor of the previous page. */
   async list(options: AuditFilters & { limit?: number; cursor?: string }): Promise<{ data: AuditRow[]; next_cursor: string | null }> {

@@ -28,20 +28,25 @@ export interface Session {
 
 const INVALID = () => new AppError('invalid_credentials', 'the email or password is wrong')
 
+/** What the login flow works with. */
+export interface AuthServiceDeps {
+  config: Config
+  db: Database
+  tokens: TokenService
+  directory: TenantDirectory
+  throttle: LoginThrottle
+  tenants: TenantsService
+  bus: InvalidationBus
+  /** Login outcomes and lockouts (the security event stream). */
+  security?: SecurityLog
+}
+
 export class AuthService {
-  constructor(
-    private readonly deps: {
-      config: Config
-      db: Database
-      tokens: TokenService
-      directory: TenantDirectory
-      throttle: LoginThrottle
-      tenants: TenantsService
-      bus: InvalidationBus
-      /** Login outcomes and lockouts (the security event stream). */
-      security?: SecurityLog
-    },
-  ) {}
+  private readonly deps: AuthServiceDeps
+
+  constructor(deps: AuthServiceDeps) {
+    this.deps = deps
+  }
 
   /**
    * Wrong password and unknown email give the same answer after the same work (one argon2

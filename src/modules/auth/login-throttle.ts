@@ -27,7 +27,11 @@ export interface ThrottleStore {
 }
 
 export class LoginThrottle {
-  constructor(private readonly store: ThrottleStore) {}
+  private readonly store: ThrottleStore
+
+  constructor(store: ThrottleStore) {
+    this.store = store
+  }
 
   /** Seconds to wait before trying again, or 0 when a login may be attempted. */
   async retryAfter(email: string, ip: string): Promise<number> {
@@ -99,10 +103,16 @@ export class MemoryThrottleStore implements ThrottleStore {
 }
 
 export class RedisThrottleStore implements ThrottleStore {
+  private readonly redis: Redis
+  private readonly fallback: MemoryThrottleStore
+
   constructor(
-    private readonly redis: Redis,
-    private readonly fallback = new MemoryThrottleStore(),
-  ) {}
+    redis: Redis,
+    fallback = new MemoryThrottleStore(),
+  ) {
+    this.redis = redis
+    this.fallback = fallback
+  }
 
   increment(key: string, windowMs: number): Promise<number> {
     return this.or(async () => {

@@ -37,10 +37,16 @@ const ENCRYPTION_UNAVAILABLE = 'set MASTER_KEY (32 bytes, base64) to store encry
  * data key (envelope-crypto.ts, data-keys.ts); they leave the service only through reveal().
  */
 export class ConfigService {
+  private readonly db: Database
+  private readonly masterKeys: MasterKeys | undefined
+
   constructor(
-    private readonly db: Database,
-    private readonly masterKeys: MasterKeys | undefined,
-  ) {}
+    db: Database,
+    masterKeys: MasterKeys | undefined,
+  ) {
+    this.db = db
+    this.masterKeys = masterKeys
+  }
 
   async list(options: { limit?: number; cursor?: string }): Promise<{ data: ConfigEntry[]; next_cursor: string | null }> {
     const limit = options.limit ?? 50

@@ -12,7 +12,11 @@ export interface StartedExport {
 }
 
 export class ExportService {
-  constructor(private readonly db: Database) {}
+  private readonly db: Database
+
+  constructor(db: Database) {
+    this.db = db
+  }
 
   /**
    * Records the export (the tenant's log; the platform log too when an operator asked) and then

@@ -27,10 +27,16 @@ const IMPORTABLE = new Set(['active', 'suspended'])
 
 /** Import of an export into an existing, empty tenant (DESIGN §13; docs/decisions.md D57). Platform only. */
 export class ImportService {
+  private readonly db: Database
+  private readonly deps: ImportServiceDeps
+
   constructor(
-    private readonly db: Database,
-    private readonly deps: ImportServiceDeps,
-  ) {}
+    db: Database,
+    deps: ImportServiceDeps,
+  ) {
+    this.db = db
+    this.deps = deps
+  }
 
   /** An HTTP body: the tenant is checked before the body is read, then the body is spooled and imported. */
   async importUpload(tenantId: string, body: Readable, format: ExportFormat): Promise<ImportSummary> {

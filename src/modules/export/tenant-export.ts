@@ -96,10 +96,16 @@ function redact(table: string, row: Record<string, unknown>): Record<string, unk
 
 /** Writes with backpressure (when asked); rejects when the reader has gone (the transaction then ends). */
 class Sink {
+  private readonly out: PassThrough
+  private readonly backpressure: boolean
+
   constructor(
-    private readonly out: PassThrough,
-    private readonly backpressure: boolean,
-  ) {}
+    out: PassThrough,
+    backpressure: boolean,
+  ) {
+    this.out = out
+    this.backpressure = backpressure
+  }
 
   write(chunk: string): Promise<void> {
     if (this.out.destroyed) return Promise.reject(new Error('export stream closed by the reader'))
@@ -126,7 +132,11 @@ interface ExportWriter {
 
 /** One JSON value per line: {"type":"header",…}, {"type":"row","table":…,"row":…}, {"type":"end","rows":…}. */
 class NdjsonWriter implements ExportWriter {
-  constructor(private readonly sink: Sink) {}
+  private readonly sink: Sink
+
+  constructor(sink: Sink) {
+    this.sink = sink
+  }
 
   header(header: Record<string, unknown>): Promise<void> {
     return this.sink.write(`${toJson({ type: 'header', ...header })}\n`)
@@ -149,7 +159,11 @@ class NdjsonWriter implements ExportWriter {
 /** One JSON document: the header's fields, then "data": {table: [rows]}, then "rows": counts. */
 class JsonWriter implements ExportWriter {
   private tables = 0
-  constructor(private readonly sink: Sink) {}
+  private readonly sink: Sink
+
+  constructor(sink: Sink) {
+    this.sink = sink
+  }
 
   header(header: Record<string, unknown>): Promise<void> {
     return this.sink.write(`${toJson(header).slice(0, -1)},"data":{`)

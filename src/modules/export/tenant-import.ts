@@ -59,10 +59,13 @@ class ImportRun implements Notes {
   private state: 'start' | 'rows' | 'ended' = 'start'
   private readonly context: RuleContext
 
+  private readonly tx: TenantTx
+
   constructor(
-    private readonly tx: TenantTx,
+    tx: TenantTx,
     deps: ImportDeps,
   ) {
+    this.tx = tx
     this.result = { source: { tenant_id: null, slug: null, name: null, plan: null, exported_at: null, format_version: EXPORT_FORMAT_VERSION, audit_chain_head: null }, rows: {}, users: { matched: 0, created: 0 }, skipped: {}, changed: [], invitations: [] }
     this.context = {
       tx,

@@ -27,7 +27,11 @@ export interface Forecast extends MovingAverageForecast {
  * (forecast.updated), for webhook receivers and the tenant export.
  */
 export class ForecastsService {
-  constructor(private readonly db: Database) {}
+  private readonly db: Database
+
+  constructor(db: Database) {
+    this.db = db
+  }
 
   forecast(itemId: string, options: ForecastOptions = {}): Promise<Forecast> {
     return withTenant(this.db, async (tx) => {

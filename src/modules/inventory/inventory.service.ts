@@ -19,7 +19,11 @@ type Page<T> = { data: T[]; next_cursor: string | null }
  * commits together with its audit entry, its ledger row and its domain events, or not at all.
  */
 export class InventoryService {
-  constructor(private readonly db: Database) {}
+  private readonly db: Database
+
+  constructor(db: Database) {
+    this.db = db
+  }
 
   async list(options: ItemFilters & { limit?: number; cursor?: string }): Promise<Page<InventoryItem>> {
     const limit = options.limit ?? 50

@@ -36,10 +36,16 @@ export interface AddedMember {
  * assigns a role holding a permission they lack, nor manages a member who holds one.
  */
 export class MembersService {
+  private readonly db: Database
+  private readonly bus: InvalidationBus
+
   constructor(
-    private readonly db: Database,
-    private readonly bus: InvalidationBus,
-  ) {}
+    db: Database,
+    bus: InvalidationBus,
+  ) {
+    this.db = db
+    this.bus = bus
+  }
 
   async list(options: { limit?: number; cursor?: string }): Promise<{ data: MemberRow[]; next_cursor: string | null }> {
     const limit = options.limit ?? 50

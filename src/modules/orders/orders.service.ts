@@ -28,7 +28,11 @@ export interface CreateOrderInput {
  * order takes its stock (409 when short, and then nothing changes), cancelling gives it back.
  */
 export class OrdersService {
-  constructor(private readonly db: Database) {}
+  private readonly db: Database
+
+  constructor(db: Database) {
+    this.db = db
+  }
 
   async list(options: OrderFilters & { limit?: number; cursor?: string }): Promise<{ data: OrderRow[]; next_cursor: string | null }> {
     const limit = options.limit ?? 50

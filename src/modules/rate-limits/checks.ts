@@ -39,10 +39,15 @@ export const secondsToReset = (now: number, windowMs: number): number => Math.ma
 export class Sweeper<T extends { endsAt: number }> {
   private sweepAt: number
 
+  private readonly entries: Map<string, T>
+  private readonly floor: number
+
   constructor(
-    private readonly entries: Map<string, T>,
-    private readonly floor = 10_000,
+    entries: Map<string, T>,
+    floor = 10_000,
   ) {
+    this.entries = entries
+    this.floor = floor
     this.sweepAt = floor
   }
 

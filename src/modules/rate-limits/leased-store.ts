@@ -57,10 +57,16 @@ export class LeasedWindowStore {
   private readonly pools = new Map<string, Pool>()
   private readonly sweeper = new Sweeper(this.pools)
 
+  private readonly source: LeaseSource
+  private readonly clock: () => number
+
   constructor(
-    private readonly source: LeaseSource,
-    private readonly clock: () => number = Date.now,
-  ) {}
+    source: LeaseSource,
+    clock: () => number = Date.now,
+  ) {
+    this.source = source
+    this.clock = clock
+  }
 
   /** Forgets every lease (after Redis came back: what was leased before belongs to another era). */
   reset(): void {

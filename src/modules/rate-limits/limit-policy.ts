@@ -54,7 +54,10 @@ export class LimitPolicy {
   private readonly fallbackLimit: number
   private readonly fallbackPolicy: string
 
-  constructor(private readonly options: LimitPolicyOptions) {
+  private readonly options: LimitPolicyOptions
+
+  constructor(options: LimitPolicyOptions) {
+    this.options = options
     this.fallbackLimit = options.fallbackLimit * options.multiplier
     this.fallbackPolicy = policyOf([{ limit: this.fallbackLimit, windowMs: options.fallbackWindowMs }])
   }

@@ -16,7 +16,11 @@ export class MemoryWindowStore {
   private readonly slots = new Map<string, Slot>()
   private readonly sweeper = new Sweeper(this.slots)
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  private readonly clock: () => number
+
+  constructor(clock: () => number = Date.now) {
+    this.clock = clock
+  }
 
   take(checks: readonly Check[]): Verdict {
     const now = this.clock()

@@ -33,7 +33,10 @@ export class RedisUnavailableError extends Error {}
 
 /** Shared counters in Redis: one EVALSHA per refill (ioredis re-sends the script after a Redis restart). */
 export class RedisLeaseSource implements LeaseSource {
-  constructor(private readonly redis: Redis) {
+  private readonly redis: Redis
+
+  constructor(redis: Redis) {
+    this.redis = redis
     if (!(COMMAND in redis)) redis.defineCommand(COMMAND, { lua: LEASE_SCRIPT })
   }
 

@@ -22,11 +22,19 @@ export function splitPermission(permission: string): { resource: string; action:
  * share that request's transaction (there is none yet: the check runs before the body is read).
  */
 export class DecisionLog {
+  private readonly db: Database
+  private readonly config: Pick<Config, 'RBAC_AUDIT_LOGGING' | 'RBAC_METRICS_ENABLED'>
+  private readonly security: SecurityLog
+
   constructor(
-    private readonly db: Database,
-    private readonly config: Pick<Config, 'RBAC_AUDIT_LOGGING' | 'RBAC_METRICS_ENABLED'>,
-    private readonly security = new SecurityLog(),
-  ) {}
+    db: Database,
+    config: Pick<Config, 'RBAC_AUDIT_LOGGING' | 'RBAC_METRICS_ENABLED'>,
+    security = new SecurityLog(),
+  ) {
+    this.db = db
+    this.config = config
+    this.security = security
+  }
 
   /** Called by the access plugin before it answers 403 permission_denied. Never throws. */
   async denied(request: FastifyRequest, tenant: TenantRecord, permission: string): Promise<void> {

@@ -41,12 +41,17 @@ const catalogOrder = new Map<string, number>(allPermissions.map((name, index) =>
 export class RbacService {
   readonly decisions: DecisionLog
 
+  private readonly db: Database
+  private readonly bus: InvalidationBus
+
   constructor(
-    private readonly db: Database,
-    private readonly bus: InvalidationBus,
+    db: Database,
+    bus: InvalidationBus,
     config: Config,
     security?: SecurityLog,
   ) {
+    this.db = db
+    this.bus = bus
     this.decisions = new DecisionLog(db, config, security)
   }
 

@@ -14,7 +14,11 @@ export interface InventorySummary {
  * the changes that committed in between, which a report can live with.
  */
 export class ReportsService {
-  constructor(private readonly db: Database) {}
+  private readonly db: Database
+
+  constructor(db: Database) {
+    this.db = db
+  }
 
   inventorySummary(options: { lowStockLimit?: number } = {}): Promise<InventorySummary> {
     return withTenant(this.db, async (tx) => {

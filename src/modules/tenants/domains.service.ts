@@ -19,11 +19,19 @@ export interface CustomDomain {
  * A domain routes (by its full Host) only once its TXT record was seen, and to one tenant only.
  */
 export class DomainsService {
+  private readonly db: Database
+  private readonly bus: InvalidationBus
+  private readonly resolveTxt: ResolveTxt
+
   constructor(
-    private readonly db: Database,
-    private readonly bus: InvalidationBus,
-    private readonly resolveTxt: ResolveTxt,
-  ) {}
+    db: Database,
+    bus: InvalidationBus,
+    resolveTxt: ResolveTxt,
+  ) {
+    this.db = db
+    this.bus = bus
+    this.resolveTxt = resolveTxt
+  }
 
   list(tenantId: string): Promise<CustomDomain[]> {
     return runWithTenant(tenantId, () =>

@@ -27,13 +27,23 @@ export const DELETED_TENANT_RETENTION_DAYS = 30
 export class TenantsService {
   private readonly provisioners: Provisioner[] = [seedDefaultConfiguration]
 
+  private readonly db: Database
+  private readonly bus: InvalidationBus
+  private readonly security: SecurityLog
+  /** Where callers who name no tenant go (DEFAULT_TENANT_ID while ALLOW_DEFAULT_TENANT): that tenant is not deletable. */
+  private readonly fallback?: Pick<Config, 'ALLOW_DEFAULT_TENANT' | 'DEFAULT_TENANT_ID'>
+
   constructor(
-    private readonly db: Database,
-    private readonly bus: InvalidationBus,
-    private readonly security = new SecurityLog(),
-    /** Where callers who name no tenant go (DEFAULT_TENANT_ID while ALLOW_DEFAULT_TENANT): that tenant is not deletable. */
-    private readonly fallback?: Pick<Config, 'ALLOW_DEFAULT_TENANT' | 'DEFAULT_TENANT_ID'>,
-  ) {}
+    db: Database,
+    bus: InvalidationBus,
+    security = new SecurityLog(),
+    fallback?: Pick<Config, 'ALLOW_DEFAULT_TENANT' | 'DEFAULT_TENANT_ID'>,
+  ) {
+    this.db = db
+    this.bus = bus
+    this.security = security
+    this.fallback = fallback
+  }
 
   /** Lets another module (or a test) add provisioning steps. */
   addProvisioner(provisioner: Provisioner): void {

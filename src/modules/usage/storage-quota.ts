@@ -26,10 +26,13 @@ type Done = (error?: Error) => void
 export class StorageQuota {
   private readonly estimates = new TtlCache<number | null>(ESTIMATE_TTL_MS, 100_000)
 
+  private readonly db: Database
+
   constructor(
-    private readonly db: Database,
+    db: Database,
     bus: InvalidationBus,
   ) {
+    this.db = db
     bus.on((event) => {
       if (event.kind === 'tenant') this.estimates.delete(event.tenantId)
     })

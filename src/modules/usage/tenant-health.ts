@@ -54,11 +54,19 @@ export interface TenantForHealth {
 }
 
 export class TenantHealthService {
+  private readonly db: Database
+  private readonly usage: UsageService
+  private readonly redis?: RedisPing
+
   constructor(
-    private readonly db: Database,
-    private readonly usage: UsageService,
-    private readonly redis?: RedisPing,
-  ) {}
+    db: Database,
+    usage: UsageService,
+    redis?: RedisPing,
+  ) {
+    this.db = db
+    this.usage = usage
+    this.redis = redis
+  }
 
   async check(tenant: TenantForHealth): Promise<TenantHealth> {
     const reasons: string[] = []

@@ -57,7 +57,10 @@ export class UsageMeter {
   private timer: NodeJS.Timeout | undefined
   private readonly concurrency: number
 
-  constructor(private readonly options: UsageMeterOptions) {
+  private readonly options: UsageMeterOptions
+
+  constructor(options: UsageMeterOptions) {
+    this.options = options
     this.latency = options.latency ?? new LatencyTracker()
     this.logger = options.logger
     this.concurrency = options.concurrency ?? 4

@@ -53,10 +53,16 @@ export interface UsageReport {
 export class UsageService {
   private storageTables: Promise<string[]> | undefined
 
+  private readonly db: Database
+  readonly meter: UsageMeter
+
   constructor(
-    private readonly db: Database,
-    readonly meter: UsageMeter,
-  ) {}
+    db: Database,
+    meter: UsageMeter,
+  ) {
+    this.db = db
+    this.meter = meter
+  }
 
   /** The meter's writer: one single-statement transaction in the tenant's own context. */
   static writer(db: Database) {

@@ -19,12 +19,22 @@ export interface ErasedUser {
 }
 
 export class UserErasureService {
+  private readonly db: Database
+  private readonly members: MembersService
+  private readonly bus: InvalidationBus
+  private readonly security: SecurityLog
+
   constructor(
-    private readonly db: Database,
-    private readonly members: MembersService,
-    private readonly bus: InvalidationBus,
-    private readonly security: SecurityLog,
-  ) {}
+    db: Database,
+    members: MembersService,
+    bus: InvalidationBus,
+    security: SecurityLog,
+  ) {
+    this.db = db
+    this.members = members
+    this.bus = bus
+    this.security = security
+  }
 
   /**
    * Erases the user. Refused, changing nothing, when it would leave a tenant without an active

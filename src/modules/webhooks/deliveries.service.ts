@@ -30,7 +30,11 @@ export interface ReplayInput {
 }
 
 export class WebhookDeliveriesService {
-  constructor(private readonly db: Database) {}
+  private readonly db: Database
+
+  constructor(db: Database) {
+    this.db = db
+  }
 
   /** The attempts of a page of deliveries, grouped by delivery. */
   async attemptsFor(rows: DeliveryRow[]): Promise<Map<string, AttemptRow[]>> {

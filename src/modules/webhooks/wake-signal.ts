@@ -16,7 +16,11 @@ class WakeSignal {
   private timer: NodeJS.Timeout | undefined
   private lastSent = 0
 
-  constructor(private readonly db: Database) {}
+  private readonly db: Database
+
+  constructor(db: Database) {
+    this.db = db
+  }
 
   request(): void {
     if (this.timer) return // one is already on its way and will cover this commit

@@ -34,6 +34,7 @@ export interface CreateWebhookInput {
 export type UpdateWebhookInput = EndpointChanges
 
 type Page<T> = { data: T[]; next_cursor: string | null }
+type WebhooksConfig = Pick<Config, 'MASTER_KEY' | 'WEBHOOK_ALLOW_PRIVATE_TARGETS' | 'WEBHOOK_MAX_RETRIES' | 'WEBHOOK_TIMEOUT_MS'>
 
 /**
  * The tenant's webhook endpoints (tenant in context). Every change is audited in its
@@ -41,12 +42,20 @@ type Page<T> = { data: T[]; next_cursor: string | null }
  * when MASTER_KEY is set (else stored as it is: the dispatcher must read it to sign).
  */
 export class WebhooksService {
+  private readonly db: Database
+  private readonly config: WebhooksConfig
+  /** Tests may give a resolver; DNS otherwise. */
+  private readonly resolve?: Resolver
+
   constructor(
-    private readonly db: Database,
-    private readonly config: Pick<Config, 'MASTER_KEY' | 'WEBHOOK_ALLOW_PRIVATE_TARGETS' | 'WEBHOOK_MAX_RETRIES' | 'WEBHOOK_TIMEOUT_MS'>,
-    /** Tests may give a resolver; DNS otherwise. */
-    private readonly resolve?: Resolver,
-  ) {}
+    db: Database,
+    config: WebhooksConfig,
+    resolve?: Resolver,
+  ) {
+    this.db = db
+    this.config = config
+    this.resolve = resolve
+  }
 
   async list(options: { limit?: number; cursor?: string }): Promise<Page<EndpointRow>> {
     const limit = options.limit ?? 50

@@ -64,7 +64,10 @@ export class WebhookDispatcher {
   /** When an attempt last ended (or the dispatcher started): /health's sign of progress. */
   private lastAttemptEndedAt: number | undefined
 
-  constructor(private readonly deps: DispatcherDeps) {
+  private readonly deps: DispatcherDeps
+
+  constructor(deps: DispatcherDeps) {
+    this.deps = deps
     const { settings } = deps
     this.sender = new HttpSender({ allowPrivate: settings.allowPrivateTargets, connectionsPerOrigin: settings.perEndpointConcurrency, ...(deps.resolve ? { resolve: deps.resolve } : {}), ...(deps.createPool ? { createPool: deps.createPool } : {}) })
     this.secrets = new SecretCache(deps.webhooks)

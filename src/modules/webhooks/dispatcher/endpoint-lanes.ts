@@ -47,11 +47,16 @@ export class EndpointLanes {
   private readonly onProbation = new WeakMap<Job, string>() // job → its origin
   private readonly probationSlotsPerOrigin: number
 
+  private readonly settings: LaneSettings
+  private readonly attempt: (job: Job, lane: EndpointLane) => void
+
   /** `attempt` sends a job on its lane; the dispatcher calls afterAttempt() when it ends. */
   constructor(
-    private readonly settings: LaneSettings,
-    private readonly attempt: (job: Job, lane: EndpointLane) => void,
+    settings: LaneSettings,
+    attempt: (job: Job, lane: EndpointLane) => void,
   ) {
+    this.settings = settings
+    this.attempt = attempt
     const { perEndpointConcurrency, concurrency } = settings
     this.probationSlotsPerOrigin = Math.max(1, Math.min(PROBATION_POOLS_PER_ORIGIN * perEndpointConcurrency, Math.floor(concurrency / PROBATION_SHARE_OF_CONCURRENCY)))
   }

@@ -21,11 +21,17 @@ export class ResultRecorder {
   private flushTimer: NodeJS.Timeout | undefined
   private flushing: Promise<void> = Promise.resolve()
 
+  private readonly deps: RecorderDeps
+  private readonly freeSlots: (count: number) => void
+
   /** `freeSlots` hands the slots of recorded (or unrecordable) results back to the dispatcher. */
   constructor(
-    private readonly deps: RecorderDeps,
-    private readonly freeSlots: (count: number) => void,
-  ) {}
+    deps: RecorderDeps,
+    freeSlots: (count: number) => void,
+  ) {
+    this.deps = deps
+    this.freeSlots = freeSlots
+  }
 
   buffer(job: Job, result: DeliveryResult): void {
     webhookDeliveriesTotal.inc({ event: job.delivery.event_type, status: result.outcome === 'gone' ? 'dlq' : result.outcome })

@@ -17,7 +17,11 @@ interface Entry {
 export class SecretCache {
   private readonly entries = new Map<string, Entry>()
 
-  constructor(private readonly webhooks: WebhooksService) {}
+  private readonly webhooks: WebhooksService
+
+  constructor(webhooks: WebhooksService) {
+    this.webhooks = webhooks
+  }
 
   /** The active secrets for this delivery's endpoint; runs inside the delivery's tenant context. */
   async get(delivery: ClaimedDelivery): Promise<string[]> {

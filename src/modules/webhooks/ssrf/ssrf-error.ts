@@ -36,13 +36,18 @@ export type SsrfErrorCode = 'ERR_SSRF_BLOCKED' | 'ERR_WEBHOOK_URL_INVALID'
 export class SsrfError extends Error {
   readonly code: SsrfErrorCode
 
+  readonly reason: SsrfReason
+  /** The hostname and, when one was checked, the address refused. Safe to show the caller. */
+  readonly target: { hostname?: string; address?: string }
+
   constructor(
-    readonly reason: SsrfReason,
+    reason: SsrfReason,
     message: string,
-    /** The hostname and, when one was checked, the address refused. Safe to show the caller. */
-    readonly target: { hostname?: string; address?: string } = {},
+    target: { hostname?: string; address?: string } = {},
   ) {
     super(message)
+    this.reason = reason
+    this.target = target
     this.name = 'SsrfError'
     this.code = isUrlReason(reason) ? 'ERR_WEBHOOK_URL_INVALID' : 'ERR_SSRF_BLOCKED'
   }
